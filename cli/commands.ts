@@ -1,0 +1,229 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { ParseArgsConfig } from 'node:util';
+import {
+  checkHealth,
+  chooseProvider,
+  ExitCode,
+  installDeps,
+  isAlive,
+  loadConfig,
+  ownStack,
+  probeStack,
+  reapOrphans,
+  readState,
+  RushhourError,
+  stateFile,
+  type StackState,
+} from '../harness/index.ts';
+import { printEndpoints, printProbe, printStatus } from './output.ts';
+
+export interface Command {
+  summary: string;
+  help: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run: (values: Record<string, string | boolean | undefined>, positionals: string[]) => Promise<number>;
+}
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const configOption = { config: { type: 'string' as const } };
+const binScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'rushhour.mjs');
+
+function liveState(): StackState | null {
+  const state = readState();
+  return state && isAlive(state.pid) ? state : null;
+}
+
+/** Messages the detached owner sends back to `up` over IPC. */
+type OwnerMessage = { type: 'ready'; state: StackState } | { type: 'error'; code: string; message: string; details: string[]; hint: string; exitCode: number };
+
+const up: Command = {
+  summary: 'boot the stack, seed fixtures, print endpoints',
+  help: 'rushhour up [--provider local|containers] [--attach] [--config FILE]\n  Boots the stack and leaves it running under a detached owner process (like `docker compose up -d`).\n  --attach stays in the foreground until Ctrl-C, then tears the stack down.',
+  options: { ...configOption, provider: { type: 'string' }, attach: { type: 'boolean' } },
+  async run(values) {
+    const { config } = await loadConfig({ file: values.config as string | undefined });
+    const provider = chooseProvider(values.provider as string | undefined, config);
+    await reapOrphans();
+    const existing = liveState();
+    if (existing) {
+      out(`A stack is already up (owner pid ${existing.pid}, started ${existing.startedAt}).`);
+      printEndpoints(existing);
+      return ExitCode.passed;
+    }
+    if (values.attach) {
+      out(`Booting the ${provider} stack in the foreground...`);
+      return ownStack(config, provider, {
+        onReady: (state) => {
+          printEndpoints(state);
+          out('Attached: Ctrl-C tears the stack down.');
+        },
+        onError: (error) => process.stderr.write(`${error.code}: ${error.message}\n${error.details.map((d) => `  ${d}`).join('\n')}\nhint: ${error.hint}\n`),
+        onStopped: (failures) => out(failures.length ? `Stopped, with teardown problems:\n  ${failures.join('\n  ')}` : 'Stopped; nothing left running.'),
+      });
+    }
+    return upDetached(values.config as string | undefined, provider);
+  },
+};
+
+async function upDetached(configFile: string | undefined, provider: string): Promise<number> {
+  const logDir = path.dirname(stateFile());
+  mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, 'owner.log');
+  const log = openSync(logFile, 'a');
+  const args = [binScript, '__own', '--provider', provider, ...(configFile ? ['--config', configFile] : [])];
+  // detached: the owner leads its own process group and outlives this command; every
+  // component it starts joins that group, which is what the reaper sweeps.
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log, 'ipc'] });
+  out(`Booting the ${provider} stack (owner pid ${child.pid}; log ${path.relative(process.cwd(), logFile)})...`);
+  const started = performance.now();
+  const message = await new Promise<OwnerMessage | null>((resolve) => {
+    child.once('message', (m) => resolve(m as OwnerMessage));
+    child.once('exit', () => resolve(null));
+    // Ctrl-C while booting: tell the owner to stop, and wait for it to unwind.
+    process.once('SIGINT', () => child.kill('SIGTERM'));
+  });
+  if (message?.type === 'ready') {
+    child.disconnect();
+    child.unref();
+    out(`Ready in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+    printEndpoints(message.state);
+    out('Stop it with `npx rushhour down`.');
+    return ExitCode.passed;
+  }
+  if (message?.type === 'error') {
+    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
+    throw new RushhourError(message.code as RushhourError['code'], message.message, { details: message.details, hint: message.hint });
+  }
+  throw new RushhourError('RUSHHOUR_ERR_BOOT_FAILED', `the stack owner exited before the stack was ready`, { details: [`log: ${logFile}`] });
+}
+
+/** Hidden: the detached owner process that `up` starts. */
+const own: Command = {
+  summary: '',
+  help: 'internal: owns a stack for `rushhour up`',
+  options: { ...configOption, provider: { type: 'string' } },
+  async run(values) {
+    const { config } = await loadConfig({ file: values.config as string | undefined });
+    const provider = chooseProvider(values.provider as string | undefined, config);
+    const send = (message: OwnerMessage) => new Promise<void>((resolve) => (process.send ? process.send(message, () => resolve()) : resolve()));
+    return ownStack(config, provider, {
+      onReady: (state) => {
+        void send({ type: 'ready', state }).then(() => process.connected && process.disconnect());
+        process.stdout.write(`${new Date().toISOString()} stack ${state.runId} ready\n`);
+      },
+      onError: (error) => {
+        process.stderr.write(`${new Date().toISOString()} ${error.code}: ${error.message}\n${error.details.join('\n')}\n`);
+        void send({ type: 'error', code: error.code, message: error.message, details: [...error.details], hint: error.hint, exitCode: error.exitCode });
+      },
+      onStopped: (failures) => process.stdout.write(`${new Date().toISOString()} stopped${failures.length ? `: ${failures.join('; ')}` : ''}\n`),
+    });
+  },
+};
+
+const down: Command = {
+  summary: 'tear down this stack and reap orphans of dead runs',
+  help: 'rushhour down\n  Stops the stack this directory started, then removes processes and temp dirs of any stack whose owner died.',
+  options: {},
+  async run() {
+    const state = readState();
+    if (state && isAlive(state.pid)) {
+      out(`Stopping stack ${state.runId} (owner pid ${state.pid})...`);
+      process.kill(state.pid, 'SIGTERM');
+      const deadline = Date.now() + 30_000;
+      while (isAlive(state.pid) && Date.now() < deadline) await sleep(50);
+      if (isAlive(state.pid)) {
+        out('The owner did not stop within 30 s; killing it and reaping its components.');
+        process.kill(state.pid, 'SIGKILL');
+        await sleep(100);
+      }
+    } else if (!state) {
+      out('No stack is up here.');
+    }
+    const report = await reapOrphans();
+    if (report.stacks.length) out(`Reaped ${report.stacks.length} orphaned stack(s): ${report.stacks.join(', ')} (${report.processes.length} process(es)).`);
+    out('Down: nothing left running.');
+    return ExitCode.passed;
+  },
+};
+
+const status: Command = {
+  summary: 'components, health, endpoints',
+  help: 'rushhour status [--json]',
+  options: { json: { type: 'boolean' } },
+  async run(values) {
+    const state = readState();
+    if (!state) {
+      out(values.json ? JSON.stringify({ up: false }) : 'No stack is up. Start one with `npx rushhour up`.');
+      return ExitCode.passed;
+    }
+    const ownerAlive = isAlive(state.pid);
+    const health = await checkHealth(state.components);
+    if (values.json) {
+      out(JSON.stringify({ up: ownerAlive, ...state, adminToken: undefined, components: health }, null, 2));
+      return ExitCode.passed;
+    }
+    printStatus(state, ownerAlive, health);
+    return ExitCode.passed;
+  },
+};
+
+const probe: Command = {
+  summary: 'one request to each SUT endpoint through the gateway',
+  help: 'rushhour probe\n  Sends one request to each endpoint of the running stack and checks each answer against the API contract.\n  Exit 99 when any answer is wrong.',
+  options: {},
+  async run() {
+    const state = liveState();
+    if (!state) throw new RushhourError('RUSHHOUR_ERR_STACK_NOT_UP', 'no stack is up here');
+    const steps = await probeStack(state);
+    printProbe(steps);
+    const failed = steps.filter((step) => !step.ok);
+    if (failed.length) throw new RushhourError('RUSHHOUR_ERR_PROBE_FAILED', `${failed.length} of ${steps.length} requests did not answer as the contract says`, { details: failed.map((s) => `${s.name}: ${s.note}`) });
+    return ExitCode.passed;
+  },
+};
+
+const installDepsCommand: Command = {
+  summary: "install the local provider's binaries (apt), or say exactly what to install",
+  help: 'rushhour install-deps [--dry-run]',
+  options: { 'dry-run': { type: 'boolean' } },
+  async run(values) {
+    installDeps({ dryRun: Boolean(values['dry-run']) });
+    return ExitCode.passed;
+  },
+};
+
+const notYet = (summary: string, issue: string): Command => ({
+  summary: `${summary} (not built yet: ${issue})`,
+  help: summary,
+  options: {},
+  async run() {
+    throw new RushhourError('RUSHHOUR_ERR_USAGE', `this command is not built yet (${issue})`, { hint: 'See README.md, "Status", for what runs today.' });
+  },
+});
+
+export const commands: Record<string, Command> = {
+  up,
+  status,
+  down,
+  probe,
+  'install-deps': installDepsCommand,
+  run: notYet('run a load scenario', 'load scenarios issue'),
+  chaos: notYet('run a chaos experiment', 'chaos issue'),
+  canary: notYet('run a canary rollout', 'canary issue'),
+  report: notYet('render or compare run reports', 'reports issue'),
+  list: notYet('list scenarios, experiments, plans', 'load scenarios issue'),
+  images: notYet('build container images', 'containers issue'),
+  proxy: notYet('run the fault proxy alone', 'fault proxy issue'),
+  __own: own,
+};
+
+export function usage(): string {
+  const rows = Object.entries(commands)
+    .filter(([name]) => !name.startsWith('__'))
+    .map(([name, command]) => `  ${name.padEnd(14)} ${command.summary}`);
+  return `rushhour: load, chaos and canary test harness\n\nUsage: npx rushhour <command> [options]\n\nCommands:\n${rows.join('\n')}\n\nGlobal options: --config FILE, --debug, --help\nExit codes: 0 passed, 1 harness bug, 2 usage/config, 3 environment, 99 thresholds, 100 invariant, 101 canary rolled back, 130 interrupted\n`;
+}

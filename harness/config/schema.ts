@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+// Every object is strict: a misspelt key is an error, never silently ignored.
+// `.prefault({})` (not `.default`) so an omitted section still gets its inner defaults.
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const serviceScale = z.strictObject({
+  /** Instances of the service behind the gateway. */
+  replicas: int(1, 8).default(2),
+});
+
+const poolSchema = z.strictObject({
+  /** Connections per pg.Pool (each service has one per database target). */
+  max: int(1, 200).default(10),
+  /** How long a request may wait for a free connection before it is shed with 503. */
+  connectionTimeoutMs: int(50, 60_000).default(1_000),
+  /** PostgreSQL statement_timeout for every connection. */
+  statementTimeoutMs: int(50, 600_000).default(5_000),
+  /** Requests already waiting for a connection beyond which new ones are shed at once. */
+  maxWaiting: int(0, 10_000).default(50),
+});
+
+export const configSchema = z.strictObject({
+  /** Where the stack runs. Default: containers when a Docker engine answers, else local. */
+  provider: z.enum(['local', 'containers']).optional(),
+  stack: z
+    .strictObject({
+      gateway: z.strictObject({ replicas: z.literal(1).default(1) }).prefault({}),
+      matching: serviceScale.prefault({}),
+      booking: serviceScale.prefault({}),
+      postgres: z
+        .strictObject({
+          sharedBuffersMB: int(16, 4096).default(128),
+          maxConnections: int(20, 1000).default(200),
+        })
+        .prefault({}),
+      /** The whole boot (components, migrations, seed, readiness) must finish within this. */
+      bootTimeoutMs: int(1_000, 600_000).default(60_000),
+    })
+    .prefault({}),
+  sut: z
+    .strictObject({
+      /** Version label the SUT services report in their metrics. */
+      version: z.string().min(1).max(64).default('1.0.0'),
+      /** TTL of cached search candidates in Redis. */
+      cacheTtlSeconds: int(1, 86_400).default(30),
+      /** Send reads to the replica while its lag is under maxReplicaLagSeconds. */
+      readRouting: z.boolean().default(true),
+      maxReplicaLagSeconds: z.number().positive().max(3_600).default(1),
+      /** How long a HELD booking keeps its seats before the sweeper expires it. */
+      holdTtlSeconds: int(1, 86_400).default(600),
+      /** How often each booking instance sweeps expired holds. */
+      sweepIntervalMs: int(50, 600_000).default(1_000),
+      /** Shared secret of the payment webhook's HMAC-SHA256 signature. */
+      webhookSecret: z.string().min(16).default('rushhour-local-webhook-secret'),
+      pool: poolSchema.prefault({}),
+    })
+    .prefault({}),
+  fixtures: z
+    .strictObject({
+      /** PRNG seed: the same seed gives byte-identical data. */
+      seed: int(0, 2 ** 31 - 1).default(42),
+      routes: int(1, 1_000_000).default(10_000),
+      /** Stops per route, origin and destination included. */
+      stopsPerRoute: int(2, 20).default(5),
+      drivers: int(1, 500_000).default(5_000),
+      riders: int(1, 1_000_000).default(20_000),
+      cities: z.array(z.enum(['lagos', 'kigali'])).min(1).default(['lagos', 'kigali']),
+      /** The day departures are spread over (YYYY-MM-DD, UTC). */
+      serviceDate: z.iso.date().default('2030-01-07'),
+    })
+    .prefault({}),
+});
+
+/** What a user writes in harness.config.ts: every field optional. */
+export type UserConfig = z.input<typeof configSchema>;
+/** The config after defaults: every field filled, deeply frozen. */
+export type ResolvedConfig = DeepReadonly<z.output<typeof configSchema>>;
+
+type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;

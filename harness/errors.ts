@@ -1,0 +1,64 @@
+import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
+
+/**
+ * The one catalogue of rushhour's errors. Codes are stable and documented in docs/errors.md
+ * (a test keeps the two in step); a retired code is never reused.
+ */
+export const errorCatalogue = {
+  RUSHHOUR_ERR_USAGE: { exit: ExitCode.usage, hint: 'Run `npx rushhour --help` for the commands and flags.' },
+  RUSHHOUR_ERR_CONFIG_NOT_FOUND: { exit: ExitCode.usage, hint: 'Create harness.config.ts at the project root, or pass --config FILE.' },
+  RUSHHOUR_ERR_CONFIG_LOAD: { exit: ExitCode.usage, hint: 'The config file must `export default defineConfig({...})` and import without errors.' },
+  RUSHHOUR_ERR_CONFIG_INVALID: { exit: ExitCode.usage, hint: 'Fix the fields listed above; docs/configuration.md describes each one.' },
+  RUSHHOUR_ERR_STATE_CORRUPT: { exit: ExitCode.usage, hint: 'Run `npx rushhour down` to reap the stack and remove the state file.' },
+  RUSHHOUR_ERR_STACK_NOT_UP: { exit: ExitCode.usage, hint: 'Start one with `npx rushhour up`.' },
+  RUSHHOUR_ERR_BINARY_MISSING: { exit: ExitCode.environment, hint: 'Run `npx rushhour install-deps`, or install the packages named above.' },
+  RUSHHOUR_ERR_INSTALL_FAILED: { exit: ExitCode.environment, hint: 'Install the packages named above by hand, then retry.' },
+  RUSHHOUR_ERR_BOOT_FAILED: { exit: ExitCode.environment, hint: 'The log tail above says why; every component that had started was stopped again.' },
+  RUSHHOUR_ERR_COMPONENT_NOT_READY: { exit: ExitCode.environment, hint: 'The component started but never became ready; its log tail is above.' },
+  RUSHHOUR_ERR_PROVIDER_UNAVAILABLE: { exit: ExitCode.environment, hint: 'Use `--provider local`, or start a Docker engine.' },
+  RUSHHOUR_ERR_PROBE_FAILED: { exit: ExitCode.thresholdsFailed, hint: 'The SUT answered, but not as DESIGN.md says; the failing requests are listed above.' },
+  RUSHHOUR_ERR_INTERRUPTED: { exit: ExitCode.interrupted, hint: 'Everything the command had started was torn down.' },
+  RUSHHOUR_ERR_INTERNAL: { exit: ExitCode.harnessBug, hint: 'This is a bug in rushhour; rerun with --debug for the stack trace.' },
+} as const satisfies Record<string, { exit: ExitCodeValue; hint: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class RushhourError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: ExitCodeValue;
+  readonly hint: string;
+  /** Extra lines shown under the message: one per invalid field, a log tail, ... */
+  readonly details: readonly string[];
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: readonly string[]; hint?: string } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'RushhourError';
+    this.code = code;
+    this.exitCode = errorCatalogue[code].exit;
+    this.hint = options.hint ?? errorCatalogue[code].hint;
+    this.details = Object.freeze([...(options.details ?? [])]);
+  }
+}
+
+export function isRushhourError(error: unknown): error is RushhourError {
+  return error instanceof RushhourError;
+}
+
+/** Wraps anything thrown into a RushhourError, keeping the original as `cause`. */
+export function asRushhourError(error: unknown): RushhourError {
+  if (isRushhourError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new RushhourError('RUSHHOUR_ERR_INTERNAL', message, { cause: error });
+}
+
+/** The text the CLI prints for an error: code, message, details, hint, never a stack unless asked. */
+export function formatError(error: RushhourError, debug = false): string {
+  const lines = [`${error.code}: ${error.message}`];
+  for (const detail of error.details) lines.push(`  ${detail}`);
+  lines.push(`hint: ${error.hint}`);
+  if (debug) {
+    lines.push(error.stack ?? '');
+    if (error.cause instanceof Error && error.cause.stack) lines.push(`cause: ${error.cause.stack}`);
+  }
+  return lines.join('\n');
+}

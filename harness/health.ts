@@ -1,0 +1,39 @@
+import pg from 'pg';
+import { isHttpOk } from './http.ts';
+import { redisPing } from './local/redis.ts';
+import { isAlive } from './process.ts';
+import type { ComponentInfo } from './topology.ts';
+
+export interface ComponentHealth extends ComponentInfo {
+  running: boolean;
+}
+
+async function postgresOk(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Live health of every component, probed the way each one is meant to be probed. */
+export function checkHealth(components: readonly ComponentInfo[]): Promise<ComponentHealth[]> {
+  return Promise.all(
+    components.map(async (component) => {
+      const running = component.pid === null ? true : isAlive(component.pid);
+      let healthy = false;
+      if (running && component.url) {
+        if (component.kind === 'database') healthy = await postgresOk(component.url);
+        else if (component.kind === 'cache') healthy = await redisPing(Number(new URL(component.url).port), new URL(component.url).hostname);
+        else if (component.kind === 'monitoring') healthy = await isHttpOk(`${component.url}/-/ready`);
+        else healthy = await isHttpOk(`${component.url}/health`);
+      }
+      return { ...component, running, healthy };
+    }),
+  );
+}

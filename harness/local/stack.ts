@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { seedDatabase, type DatasetSummary } from '../../fixtures/index.ts';
+import { requireBinaries } from '../binaries.ts';
+import type { ResolvedConfig } from '../config/schema.ts';
+import { asRushhourError, RushhourError } from '../errors.ts';
+import { Lifecycle } from '../lifecycle.ts';
+import { debug } from '../log.ts';
+import { runDirFor, writeOwner, type OwnerRecord } from '../owner.ts';
+import { freePorts } from '../ports.ts';
+import { runToCompletion, type ProcessHandle } from '../process.ts';
+import type { ComponentInfo, Topology } from '../topology.ts';
+import { logFile, remainingMs, type LocalContext } from './context.ts';
+import { postgresUrl, startPostgresPrimary, startPostgresReplica } from './postgres.ts';
+import { startPrometheus } from './prometheus.ts';
+import { startRedis } from './redis.ts';
+import { buildSut, migrationCommand, startService, waitForService, type ServiceInstance } from './services.ts';
+
+const log = debug('local');
+
+export interface RunningStack extends AsyncDisposable {
+  readonly topology: Topology;
+  /** Phase timings of the boot, in ms (printed by the boot benchmark). */
+  readonly timings: Readonly<Record<string, number>>;
+  /** Tears the stack down; idempotent. Resolves with teardown failures (empty when clean). */
+  stop(): Promise<string[]>;
+}
+
+export function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** This process's process group (Linux /proc; elsewhere assume we lead our own). */
+function ownProcessGroup(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return process.pid;
+  }
+}
+
+/**
+ * Boots the whole stack as child processes on 127.0.0.1: PostgreSQL primary and streaming
+ * replica, Redis, Prometheus, and the SUT (gateway, matching ×N, booking ×N); migrates and
+ * seeds; returns once every component is ready. Whatever fails, everything already started
+ * is stopped again before the error propagates.
+ */
+export async function bootLocalStack(config: ResolvedConfig, options: { runId?: string; signal?: AbortSignal } = {}): Promise<RunningStack> {
+  const started = performance.now();
+  const timings: Record<string, number> = {};
+  const mark = (phase: string) => {
+    timings[phase] = Math.round(performance.now() - started);
+    log(`${phase} at ${timings[phase]} ms`);
+  };
+  const bins = requireBinaries(['postgres', 'initdb', 'pg_basebackup', 'redis-server', 'prometheus']);
+  const runId = options.runId ?? newRunId();
+  const runDir = runDirFor(runId);
+  mkdirSync(runDir, { recursive: true });
+  // The postgres user must be able to reach its data dirs inside.
+  chmodSync(runDir, 0o755);
+
+  const lifecycle = new Lifecycle();
+  lifecycle.defer('remove run dir', async () => rmSync(runDir, { recursive: true, force: true }));
+  const owner: OwnerRecord = { runId, provider: 'local', ownerPid: process.pid, pgid: ownProcessGroup(), startedAt: new Date().toISOString(), cwd: process.cwd(), components: [] };
+  writeOwner(runDir, owner);
+  const handles: ProcessHandle[] = [];
+  const ctx: LocalContext = {
+    runId,
+    runDir,
+    lifecycle,
+    deadline: Date.now() + config.stack.bootTimeoutMs,
+    track: (handle) => {
+      handles.push(handle);
+      owner.components.push({ name: handle.name, pid: handle.pid });
+      writeOwner(runDir, owner);
+    },
+  };
+
+  try {
+    const abort = new Promise<never>((_, reject) => {
+      options.signal?.addEventListener('abort', () => reject(new RushhourError('RUSHHOUR_ERR_INTERRUPTED', 'boot interrupted')), { once: true });
+    });
+    abort.catch(() => {});
+    const topology = await Promise.race([boot(ctx, config, bins, mark), abort]);
+    mark('ready');
+    return {
+      topology,
+      timings,
+      stop: () => lifecycle.teardown(),
+      [Symbol.asyncDispose]: async () => {
+        await lifecycle.teardown();
+      },
+    };
+  } catch (error) {
+    const failures = await lifecycle.teardown();
+    const wrapped = asRushhourError(error);
+    if (failures.length) throw new RushhourError(wrapped.code, wrapped.message, { cause: error, details: [...wrapped.details, ...failures.map((f) => `teardown: ${f}`)] });
+    throw wrapped.code === 'RUSHHOUR_ERR_INTERNAL' ? new RushhourError('RUSHHOUR_ERR_BOOT_FAILED', wrapped.message, { cause: error }) : wrapped;
+  }
+}
+
+async function boot(
+  ctx: LocalContext,
+  config: ResolvedConfig,
+  bins: { postgres: string; initdb: string; pg_basebackup: string; 'redis-server': string; prometheus: string },
+  mark: (phase: string) => void,
+): Promise<Topology> {
+  const { matching, booking } = config.stack;
+  const [pgPrimary, pgReplica, redisPort, promPort, gatewayPort, adminPort, ...servicePorts] = await freePorts(6 + matching.replicas + booking.replicas);
+  const instances: ServiceInstance[] = [
+    ...Array.from({ length: matching.replicas }, (_, i) => ({ name: `matching-${i + 1}`, group: 'matching' as const, port: servicePorts[i]!, version: config.sut.version })),
+    ...Array.from({ length: booking.replicas }, (_, i) => ({ name: `booking-${i + 1}`, group: 'booking' as const, port: servicePorts[matching.replicas + i]!, version: config.sut.version })),
+  ];
+  const gateway: ServiceInstance = { name: 'gateway', group: 'gateway', port: gatewayPort!, version: config.sut.version };
+  const adminToken = randomBytes(24).toString('hex');
+  const primaryUrl = postgresUrl(pgPrimary!);
+  const replicaUrl = postgresUrl(pgReplica!);
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  const pgSettings = config.stack.postgres;
+
+  // Independent components boot in parallel; the database-dependent chain follows the primary.
+  const [, primary, redis, prometheus] = await Promise.all([
+    buildSut(ctx).then(() => mark('sut-built')),
+    startPostgresPrimary(ctx, bins, pgPrimary!, pgSettings).then((handle) => (mark('postgres-primary'), handle)),
+    startRedis(ctx, bins['redis-server'], redisPort!).then((handle) => (mark('redis'), handle)),
+    startPrometheus(ctx, bins.prometheus, promPort!, [
+      { job: 'gateway', instanceName: gateway.name, port: gateway.port },
+      ...instances.map((instance) => ({ job: instance.group as 'matching' | 'booking', instanceName: instance.name, port: instance.port })),
+    ]).then((handle) => (mark('prometheus'), handle)),
+  ]);
+
+  const pool = config.sut.pool;
+  const poolEnv = {
+    POOL_MAX: String(pool.max),
+    POOL_CONNECTION_TIMEOUT_MS: String(pool.connectionTimeoutMs),
+    STATEMENT_TIMEOUT_MS: String(pool.statementTimeoutMs),
+    POOL_MAX_WAITING: String(pool.maxWaiting),
+  };
+  const serviceEnv = (instance: ServiceInstance): Record<string, string> =>
+    instance.group === 'matching'
+      ? {
+          ...poolEnv,
+          DATABASE_URL: primaryUrl,
+          REPLICA_URL: replicaUrl,
+          REDIS_URL: redisUrl,
+          CACHE_TTL_SECONDS: String(config.sut.cacheTtlSeconds),
+          READ_ROUTING: String(config.sut.readRouting),
+          MAX_REPLICA_LAG_SECONDS: String(config.sut.maxReplicaLagSeconds),
+        }
+      : {
+          ...poolEnv,
+          DATABASE_URL: primaryUrl,
+          REDIS_URL: redisUrl,
+          HOLD_TTL_SECONDS: String(config.sut.holdTtlSeconds),
+          SWEEP_INTERVAL_MS: String(config.sut.sweepIntervalMs),
+          WEBHOOK_SECRET: config.sut.webhookSecret,
+        };
+
+  const migrate = migrationCommand();
+  await runToCompletion({ name: 'migrate', ...migrate, env: { DATABASE_URL: primaryUrl }, logFile: logFile(ctx, 'migrate') }, remainingMs(ctx));
+  mark('migrated');
+
+  const serviceHandles = instances.map((instance) => ({ instance, handle: startService(ctx, instance, serviceEnv(instance)) }));
+  const [replica, dataset] = await Promise.all([
+    startPostgresReplica(ctx, bins, pgPrimary!, pgReplica!, pgSettings).then((handle) => (mark('postgres-replica'), handle)),
+    seedDatabase(primaryUrl, config.fixtures).then((summary) => (mark('seeded'), summary)),
+    Promise.all(serviceHandles.map(({ instance, handle }) => waitForService(ctx, handle, instance.port))).then(() => mark('services')),
+  ]);
+
+  const upstreams = {
+    matching: instances.filter((i) => i.group === 'matching').map((i) => ({ name: i.name, url: `http://127.0.0.1:${i.port}`, weight: 100, version: i.version })),
+    booking: instances.filter((i) => i.group === 'booking').map((i) => ({ name: i.name, url: `http://127.0.0.1:${i.port}`, weight: 100, version: i.version })),
+  };
+  const gatewayHandle = startService(ctx, gateway, { ADMIN_PORT: String(adminPort), ADMIN_TOKEN: adminToken, UPSTREAMS: JSON.stringify(upstreams) });
+  await waitForService(ctx, gatewayHandle, gateway.port);
+  mark('gateway');
+
+  const components: ComponentInfo[] = [
+    { name: 'postgres-primary', kind: 'database', pid: primary.pid, url: primaryUrl, healthy: true },
+    { name: 'postgres-replica', kind: 'database', pid: replica.pid, url: replicaUrl, healthy: true },
+    { name: 'redis', kind: 'cache', pid: redis.pid, url: redisUrl, healthy: true },
+    { name: 'prometheus', kind: 'monitoring', pid: prometheus.pid, url: `http://127.0.0.1:${promPort}`, healthy: true },
+    ...serviceHandles.map(({ instance, handle }) => ({ name: instance.name, kind: 'service' as const, group: instance.group, pid: handle.pid, url: `http://127.0.0.1:${instance.port}`, version: instance.version, healthy: true })),
+    { name: 'gateway', kind: 'service', group: 'gateway', pid: gatewayHandle.pid, url: `http://127.0.0.1:${gateway.port}`, version: gateway.version, healthy: true },
+  ];
+  return {
+    provider: 'local',
+    runId: ctx.runId,
+    runDir: ctx.runDir,
+    adminToken,
+    webhookSecret: config.sut.webhookSecret,
+    endpoints: {
+      gateway: `http://127.0.0.1:${gateway.port}`,
+      gatewayAdmin: `http://127.0.0.1:${adminPort}`,
+      prometheus: `http://127.0.0.1:${promPort}`,
+      postgresPrimary: primaryUrl,
+      postgresReplica: replicaUrl,
+      redis: redisUrl,
+    },
+    components,
+    dataset: dataset as DatasetSummary,
+  };
+}

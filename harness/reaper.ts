@@ -1,0 +1,83 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { debug } from './log.ts';
+import { listRunDirs, readOwner, type OwnerRecord } from './owner.ts';
+import { isAlive } from './process.ts';
+import { removeState } from './state.ts';
+
+const log = debug('reaper');
+
+function cmdline(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Guards against pid reuse: a recorded pid is only signalled while it still looks like the
+ * component we started (its command line names the run dir or the SUT). Without /proc we
+ * cannot tell, and trust the record.
+ */
+function stillOurs(pid: number, owner: OwnerRecord, runDir: string): boolean {
+  if (!isAlive(pid)) return false;
+  const line = cmdline(pid);
+  if (line === null) return process.platform !== 'linux';
+  return line.includes(runDir) || line.includes('system-under-test') || line.includes(owner.runId);
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Gone already.
+  }
+}
+
+/** Ends every process of a stack whose owner is dead, and removes its run dir and state file. */
+export async function reapStack(runDir: string, owner: OwnerRecord): Promise<string[]> {
+  const live = owner.components.filter((component) => stillOurs(component.pid, owner, runDir));
+  // PostgreSQL: SIGINT is its fast shutdown (cleans up shared memory); the rest take SIGTERM.
+  for (const component of live) signal(component.pid, component.name.startsWith('postgres') ? 'SIGINT' : 'SIGTERM');
+  const deadline = Date.now() + 5_000;
+  while (live.some((component) => isAlive(component.pid)) && Date.now() < deadline) await sleep(50);
+  for (const component of live) if (isAlive(component.pid)) signal(component.pid, 'SIGKILL');
+  // Anything else left in the dead owner's own process group (only when it led one, so a
+  // shell's group is never touched).
+  if (owner.pgid === owner.ownerPid) {
+    try {
+      process.kill(-owner.pgid, 'SIGKILL');
+    } catch {
+      // Empty group.
+    }
+  }
+  rmSync(runDir, { recursive: true, force: true });
+  removeState(owner.ownerPid, owner.cwd);
+  return live.map((component) => `${component.name} (pid ${component.pid})`);
+}
+
+export interface ReapReport {
+  stacks: string[];
+  processes: string[];
+}
+
+/**
+ * Sweeps stacks whose owner process is dead: left by `kill -9`, a crash or a power cut.
+ * Runs on every `up` and `down`; stacks with a live owner are never touched.
+ */
+export async function reapOrphans(): Promise<ReapReport> {
+  const report: ReapReport = { stacks: [], processes: [] };
+  for (const runDir of listRunDirs()) {
+    const owner = readOwner(runDir);
+    if (!owner) {
+      log(`skipping ${runDir}: no owner record`);
+      continue;
+    }
+    if (isAlive(owner.ownerPid)) continue;
+    log(`reaping ${owner.runId} (owner ${owner.ownerPid} is dead)`);
+    report.processes.push(...(await reapStack(runDir, owner)));
+    report.stacks.push(owner.runId);
+  }
+  return report;
+}
