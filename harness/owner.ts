@@ -15,7 +15,8 @@ export interface OwnerRecord {
   pgid: number;
   startedAt: string;
   cwd: string;
-  components: { name: string; pid: number }[];
+  /** `startTime` is the kernel's start time (Linux), so a reused pid is never mistaken for ours. */
+  components: { name: string; pid: number; startTime: string | null }[];
 }
 
 export const RUN_DIR_PREFIX = 'rushhour-';

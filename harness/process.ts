@@ -166,12 +166,30 @@ export function tailFile(file: string, lines: number): string[] {
   }
 }
 
-/** True while a process with this pid exists (EPERM means it exists but is not ours). */
+function procStat(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: split after its last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * True while a process with this pid runs. A zombie (exited, not yet reaped: orphans here are
+ * reparented to an init that may never reap them) counts as dead.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return procStat(pid)?.[0] !== 'Z';
+}
+
+/** The kernel's start time of a process (Linux), which with the pid identifies it across pid reuse. */
+export function processStartTime(pid: number): string | null {
+  return procStat(pid)?.[19] ?? null;
 }

@@ -1,30 +1,16 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { debug } from './log.ts';
 import { listRunDirs, readOwner, type OwnerRecord } from './owner.ts';
-import { isAlive } from './process.ts';
+import { isAlive, processStartTime } from './process.ts';
 import { removeState } from './state.ts';
 
 const log = debug('reaper');
 
-function cmdline(pid: number): string | null {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Guards against pid reuse: a recorded pid is only signalled while it still looks like the
- * component we started (its command line names the run dir or the SUT). Without /proc we
- * cannot tell, and trust the record.
- */
-function stillOurs(pid: number, owner: OwnerRecord, runDir: string): boolean {
-  if (!isAlive(pid)) return false;
-  const line = cmdline(pid);
-  if (line === null) return process.platform !== 'linux';
-  return line.includes(runDir) || line.includes('system-under-test') || line.includes(owner.runId);
+/** Guards against pid reuse: a recorded pid is signalled only while it is the same process. */
+function stillOurs(component: OwnerRecord['components'][number]): boolean {
+  if (!isAlive(component.pid)) return false;
+  return component.startTime === null || processStartTime(component.pid) === component.startTime;
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
@@ -37,7 +23,7 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 
 /** Ends every process of a stack whose owner is dead, and removes its run dir and state file. */
 export async function reapStack(runDir: string, owner: OwnerRecord): Promise<string[]> {
-  const live = owner.components.filter((component) => stillOurs(component.pid, owner, runDir));
+  const live = owner.components.filter(stillOurs);
   // PostgreSQL: SIGINT is its fast shutdown (cleans up shared memory); the rest take SIGTERM.
   for (const component of live) signal(component.pid, component.name.startsWith('postgres') ? 'SIGINT' : 'SIGTERM');
   const deadline = Date.now() + 5_000;

@@ -8,7 +8,7 @@ import { Lifecycle } from '../lifecycle.ts';
 import { debug } from '../log.ts';
 import { runDirFor, writeOwner, type OwnerRecord } from '../owner.ts';
 import { freePorts } from '../ports.ts';
-import { runToCompletion, type ProcessHandle } from '../process.ts';
+import { processStartTime, runToCompletion, type ProcessHandle } from '../process.ts';
 import type { ComponentInfo, Topology } from '../topology.ts';
 import { logFile, remainingMs, type LocalContext } from './context.ts';
 import { postgresUrl, startPostgresPrimary, startPostgresReplica } from './postgres.ts';
@@ -73,7 +73,7 @@ export async function bootLocalStack(config: ResolvedConfig, options: { runId?: 
     deadline: Date.now() + config.stack.bootTimeoutMs,
     track: (handle) => {
       handles.push(handle);
-      owner.components.push({ name: handle.name, pid: handle.pid });
+      owner.components.push({ name: handle.name, pid: handle.pid, startTime: processStartTime(handle.pid) });
       writeOwner(runDir, owner);
     },
   };

@@ -82,18 +82,15 @@ function replay(row: BookingRow, requestHash: string) {
   return { status: 200, body: present(row) };
 }
 
-const app = createApp({
-  metrics,
-  log,
-  ready: async (): Promise<ReadyReport> => {
-    const [primaryOk, redisOk] = await Promise.all([primary.ping(), cache.ping()]);
-    metrics.dependencyUp.set({ dependency: 'postgres_primary' }, primaryOk ? 1 : 0);
-    metrics.dependencyUp.set({ dependency: 'redis' }, redisOk ? 1 : 0);
-    // Redis is only a fast path: booking is ready without it.
-    return { ready: primaryOk, checks: { postgres_primary: primaryOk, redis: redisOk } };
-  },
-  beforeScrape: () => primary.observePool(),
-});
+const ready = async (): Promise<ReadyReport> => {
+  const [primaryOk, redisOk] = await Promise.all([primary.ping(), cache.ping()]);
+  metrics.dependencyUp.set({ dependency: 'postgres_primary' }, primaryOk ? 1 : 0);
+  metrics.dependencyUp.set({ dependency: 'redis' }, redisOk ? 1 : 0);
+  // Redis is only a fast path: booking is ready without it.
+  return { ready: primaryOk, checks: { postgres_primary: primaryOk, redis: redisOk } };
+};
+
+const app = createApp({ metrics, log, ready, beforeScrape: () => primary.observePool() });
 
 app.post('/v1/bookings', async (request) => {
   const keyHeader = request.headers['idempotency-key'];
@@ -270,6 +267,8 @@ const scheduleSweep = () => {
 
 await app.listen(env.PORT, env.HOST);
 scheduleSweep();
+// dependency_up feeds the RedisDown / PostgresDown alerts, whether or not anyone polls /ready.
+setInterval(() => void ready(), 1_000).unref();
 log.info('listening', { port: env.PORT });
 onShutdown(log, [app.server], async () => {
   clearTimeout(sweeper);

@@ -41,6 +41,7 @@ export class Database {
 
   /** Current pool gauges, read at scrape time. */
   observePool(): void {
+    this.#metrics.pool.set({ target: this.target, state: 'max' }, this.#settings.max);
     this.#metrics.pool.set({ target: this.target, state: 'total' }, this.pool.totalCount);
     this.#metrics.pool.set({ target: this.target, state: 'idle' }, this.pool.idleCount);
     this.#metrics.pool.set({ target: this.target, state: 'waiting' }, this.pool.waitingCount);

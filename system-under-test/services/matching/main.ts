@@ -153,6 +153,8 @@ app.get('/v1/drivers/nearby', async (request) => {
 
 await app.listen(env.PORT, env.HOST);
 router.start();
+// dependency_up feeds the RedisDown / PostgresDown alerts, whether or not anyone polls /ready.
+setInterval(() => void ready(), 1_000).unref();
 log.info('listening', { port: env.PORT });
 onShutdown(log, [app.server], async () => {
   router.stop();

@@ -1,0 +1,34 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const bin = path.resolve('bin/rushhour.mjs');
+
+/** A scratch project directory; the CLI keeps .rushhour/ there. */
+export function scratchDir(files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rushhour-test-cwd-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+export function rushhour(args: string[], cwd: string, timeoutMs = 60_000) {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: timeoutMs });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export function rushhourAsync(args: string[], cwd: string) {
+  const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stdout += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => stdout };
+}
+
+/** A small stack that boots fast: plain object export, so the file needs no imports. */
+export const smallStackConfig = `export default {
+  stack: { matching: { replicas: 1 }, booking: { replicas: 1 } },
+  fixtures: { routes: 500, drivers: 200, riders: 200 },
+};
+`;

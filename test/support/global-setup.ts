@@ -1,0 +1,20 @@
+import type { TestProject } from 'vitest/node';
+import { reapOrphans, up, type StackState } from '../../harness/index.ts';
+import { testStackConfig } from './test-config.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: StackState;
+  }
+}
+
+/** Boots the real local stack once for the whole run and tears it down at the end. */
+export default async function setup(project: TestProject) {
+  await reapOrphans();
+  const stack = await up(testStackConfig, 'local');
+  project.provide('stack', { ...stack.topology, pid: process.pid, startedAt: new Date().toISOString() });
+  return async () => {
+    const failures = await stack.stop();
+    if (failures.length) throw new Error(`stack teardown: ${failures.join('; ')}`);
+  };
+}
