@@ -17,7 +17,7 @@ export function chooseProvider(flag: string | undefined, config: ResolvedConfig)
 }
 
 /** environment.up: boots the stack on the provider and returns its handle (disposable). */
-export async function up(config: ResolvedConfig, provider: Provider, options: { runId?: string; signal?: AbortSignal } = {}): Promise<RunningStack> {
+export async function up(config: ResolvedConfig, provider: Provider, options: { signal?: AbortSignal } = {}): Promise<RunningStack> {
   if (provider === 'containers') {
     throw new RushhourError('RUSHHOUR_ERR_PROVIDER_UNAVAILABLE', 'the containers provider is not built yet; only `--provider local` runs today');
   }

@@ -21,6 +21,8 @@ export interface OwnerRecord {
 
 export const RUN_DIR_PREFIX = 'rushhour-';
 export const OWNER_FILE = 'owner.json';
+/** `rushhour-<yyyymmdd>-<hhmmss>-<6 hex>`, as newRunId() makes them: nothing else in tmp is ours. */
+const RUN_DIR_PATTERN = /^rushhour-\d{8}-\d{6}-[0-9a-f]{6}$/;
 
 export function runDirFor(runId: string): string {
   return path.join(os.tmpdir(), `${RUN_DIR_PREFIX}${runId}`);
@@ -43,6 +45,6 @@ export function readOwner(runDir: string): OwnerRecord | null {
 export function listRunDirs(): string[] {
   const tmp = os.tmpdir();
   return readdirSync(tmp)
-    .filter((entry) => entry.startsWith(RUN_DIR_PREFIX))
+    .filter((entry) => RUN_DIR_PATTERN.test(entry))
     .map((entry) => path.join(tmp, entry));
 }

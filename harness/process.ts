@@ -112,11 +112,16 @@ export function startProcess(spec: ProcessSpec): ProcessHandle {
 }
 
 /** Runs a command to completion; rejects with a BOOT_FAILED error naming the log on failure. */
-export async function runToCompletion(spec: ProcessSpec, timeoutMs = 60_000): Promise<void> {
+export async function runToCompletion(spec: ProcessSpec, timeoutMs = 60_000, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
   const handle = startProcess(spec);
+  const onAbort = () => handle.signal('SIGKILL');
+  signal?.addEventListener('abort', onAbort, { once: true });
   const timer = new AbortController();
   const result = await Promise.race([handle.exited, sleep(timeoutMs, null, { signal: timer.signal }).catch(() => null)]);
   timer.abort();
+  signal?.removeEventListener('abort', onAbort);
+  signal?.throwIfAborted();
   if (result === null) {
     await handle.stop({ signal: 'SIGKILL' });
     throw new RushhourError('RUSHHOUR_ERR_BOOT_FAILED', `${spec.name} did not finish within ${timeoutMs} ms`, { details: handle.logTail() });
@@ -135,11 +140,12 @@ export async function runToCompletion(spec: ProcessSpec, timeoutMs = 60_000): Pr
 export async function waitUntilReady(
   handle: ProcessHandle,
   probe: () => Promise<boolean>,
-  options: { timeoutMs: number; intervalMs?: number; what?: string },
+  options: { timeoutMs: number; intervalMs?: number; what?: string; signal?: AbortSignal },
 ): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   const what = options.what ?? 'ready';
   for (;;) {
+    options.signal?.throwIfAborted();
     if (!handle.running) {
       const exit = await handle.exited;
       throw new RushhourError('RUSHHOUR_ERR_BOOT_FAILED', `${handle.name} exited (${exit.code ?? exit.signal}) before it was ${what}`, {

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { debug } from './log.ts';
 import { listRunDirs, readOwner, type OwnerRecord } from './owner.ts';
@@ -38,7 +38,7 @@ export async function reapStack(runDir: string, owner: OwnerRecord): Promise<str
       // Empty group.
     }
   }
-  rmSync(runDir, { recursive: true, force: true });
+  rmSync(runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   removeState(owner.ownerPid, owner.cwd);
   return live.map((component) => `${component.name} (pid ${component.pid})`);
 }
@@ -57,7 +57,12 @@ export async function reapOrphans(): Promise<ReapReport> {
   for (const runDir of listRunDirs()) {
     const owner = readOwner(runDir);
     if (!owner) {
-      log(`skipping ${runDir}: no owner record`);
+      // The owner record is written right after the dir is made; a dir still without one a
+      // minute later is the remains of an owner that died in between, with nothing started.
+      if (Date.now() - statSync(runDir).mtimeMs > 60_000) {
+        log(`removing ${runDir}: no owner record`);
+        rmSync(runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+      }
       continue;
     }
     if (isAlive(owner.ownerPid)) continue;

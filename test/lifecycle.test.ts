@@ -75,9 +75,11 @@ describe('stack lifecycle through the CLI', () => {
     await eventually(async () => up.output().includes('postgres-primary at'), 60_000, 'the primary to start');
     up.child.kill('SIGINT');
     expect(await up.exited).toBe(130);
-    const runId = up.output().match(/rushhour-(\d{8}-\d{6}-[0-9a-f]{6})/)?.[1];
-    const leftovers = rushhour(['down'], dir);
-    expect(leftovers.stdout).not.toContain('Reaped');
-    if (runId) expect(existsSync(path.join('/tmp', `rushhour-${runId}`))).toBe(false);
+    const runDir = up.output().match(/\[rushhour:local\] run dir (\S+)/)?.[1];
+    expect(runDir).toBeTruthy();
+    expect(up.output()).toContain('RUSHHOUR_ERR_INTERRUPTED');
+    expect(existsSync(runDir!)).toBe(false);
+    // Nothing was left for the reaper either.
+    expect(rushhour(['down'], dir).stdout).not.toContain('Reaped');
   });
 });

@@ -14,6 +14,26 @@ export interface LocalContext {
   track: (handle: ProcessHandle) => void;
   /** Remaining boot budget. */
   deadline: number;
+  /** Aborted on the first failed step (or an interrupt): steps still in flight stop early. */
+  signal: AbortSignal;
+}
+
+/**
+ * Runs boot steps in parallel, but unlike Promise.all never leaves a step running behind a
+ * failure: the first failure aborts the boot signal, every other step is awaited until it has
+ * settled, and only then is the first failure thrown (so teardown sees everything started).
+ */
+export async function allSteps<T extends readonly unknown[]>(ctx: LocalContext & { abort: (reason: unknown) => void }, steps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(
+    (steps as readonly Promise<unknown>[]).map((step) =>
+      step.catch((error: unknown) => {
+        ctx.abort(error);
+        throw error;
+      }),
+    ),
+  );
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 export function logFile(ctx: LocalContext, name: string): string {
@@ -22,12 +42,13 @@ export function logFile(ctx: LocalContext, name: string): string {
   return path.join(dir, `${name}.log`);
 }
 
-export function remainingMs(ctx: LocalContext): number {
+export function remainingMs(ctx: Pick<LocalContext, 'deadline'>): number {
   return Math.max(1_000, ctx.deadline - Date.now());
 }
 
 /** Starts a long-running component and registers its stop before anything can fail. */
 export function startComponent(ctx: LocalContext, spec: Omit<ProcessSpec, 'logFile'>, stop: { signal?: NodeJS.Signals; timeoutMs?: number } = {}): ProcessHandle {
+  ctx.signal.throwIfAborted();
   const handle = startProcess({ ...spec, logFile: logFile(ctx, spec.name) });
   ctx.track(handle);
   ctx.lifecycle.defer(`stop ${spec.name}`, () => handle.stop(stop));

@@ -57,7 +57,7 @@ async function canQuery(port: number, database: string, sql: string): Promise<bo
 
 /** Runs a PostgreSQL tool to completion as the PostgreSQL user, logging beside the servers. */
 function runTool(ctx: LocalContext, name: string, command: string, args: string[]): Promise<void> {
-  return runToCompletion({ name, command, args, logFile: logFile(ctx, name), ...postgresUser() }, remainingMs(ctx));
+  return runToCompletion({ name, command, args, logFile: logFile(ctx, name), ...postgresUser() }, remainingMs(ctx), ctx.signal);
 }
 
 export async function startPostgresPrimary(ctx: LocalContext, bins: PostgresBinaries, port: number, settings: PostgresSettings): Promise<ProcessHandle> {
@@ -67,7 +67,7 @@ export async function startPostgresPrimary(ctx: LocalContext, bins: PostgresBina
   await runTool(ctx, 'initdb', bins.initdb, ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions']);
   // SIGINT is PostgreSQL's "fast" shutdown: it rolls back open transactions and exits promptly.
   const handle = startComponent(ctx, { name: 'postgres-primary', command: bins.postgres, args: ['-D', dataDir, ...serverArgs(port, settings)], ...owner }, { signal: 'SIGINT', timeoutMs: 10_000 });
-  await waitUntilReady(handle, () => canQuery(port, 'postgres', 'SELECT true AS ok'), { timeoutMs: remainingMs(ctx), what: 'accepting connections' });
+  await waitUntilReady(handle, () => canQuery(port, 'postgres', 'SELECT true AS ok'), { timeoutMs: remainingMs(ctx), signal: ctx.signal, what: 'accepting connections' });
   const admin = new pg.Client({ connectionString: postgresUrl(port, 'postgres') });
   await admin.connect();
   try {
@@ -85,6 +85,6 @@ export async function startPostgresReplica(ctx: LocalContext, bins: PostgresBina
   ownedDir(dataDir, owner);
   await runTool(ctx, 'pg_basebackup', bins.pg_basebackup, ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', dataDir, '-R', '-X', 'stream', '-c', 'fast', '--no-sync']);
   const handle = startComponent(ctx, { name: 'postgres-replica', command: bins.postgres, args: ['-D', dataDir, ...serverArgs(port, settings)], ...owner }, { signal: 'SIGINT', timeoutMs: 10_000 });
-  await waitUntilReady(handle, () => canQuery(port, 'rushhour', 'SELECT pg_is_in_recovery() AS ok'), { timeoutMs: remainingMs(ctx), what: 'streaming as a hot standby' });
+  await waitUntilReady(handle, () => canQuery(port, 'rushhour', 'SELECT pg_is_in_recovery() AS ok'), { timeoutMs: remainingMs(ctx), signal: ctx.signal, what: 'streaming as a hot standby' });
   return handle;
 }

@@ -36,6 +36,6 @@ export async function startPrometheus(ctx: LocalContext, binary: string, port: n
     '--log.level=warn',
   ];
   const handle = startComponent(ctx, { name: 'prometheus', command: binary, args });
-  await waitUntilReady(handle, () => isHttpOk(`http://127.0.0.1:${port}/-/ready`), { timeoutMs: remainingMs(ctx), what: 'ready' });
+  await waitUntilReady(handle, () => isHttpOk(`http://127.0.0.1:${port}/-/ready`), { timeoutMs: remainingMs(ctx), signal: ctx.signal, what: 'ready' });
   return handle;
 }

@@ -10,7 +10,7 @@ export async function startRedis(ctx: LocalContext, binary: string, port: number
   mkdirSync(dir, { recursive: true });
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--enable-debug-command', 'local', '--loglevel', 'warning'];
   const handle = startComponent(ctx, { name: 'redis', command: binary, args });
-  await waitUntilReady(handle, () => redisPing(port), { timeoutMs: remainingMs(ctx), what: 'answering PING' });
+  await waitUntilReady(handle, () => redisPing(port), { timeoutMs: remainingMs(ctx), signal: ctx.signal, what: 'answering PING' });
   return handle;
 }
 

@@ -30,12 +30,12 @@ export function startService(ctx: LocalContext, instance: ServiceInstance, env: 
 }
 
 export function waitForService(ctx: LocalContext, handle: ProcessHandle, port: number): Promise<void> {
-  return waitUntilReady(handle, () => isHttpOk(`http://127.0.0.1:${port}/ready`), { timeoutMs: remainingMs(ctx), what: 'ready (/ready answered 200)', intervalMs: 50 });
+  return waitUntilReady(handle, () => isHttpOk(`http://127.0.0.1:${port}/ready`), { timeoutMs: remainingMs(ctx), signal: ctx.signal, what: 'ready (/ready answered 200)', intervalMs: 50 });
 }
 
 /** Runs the SUT's build script (a no-op when dist/ matches the sources). */
 export function buildSut(ctx: LocalContext): Promise<void> {
-  return runToCompletion({ name: 'sut-build', command: process.execPath, args: [path.join(sutRoot, 'build.mjs')], cwd: sutRoot, logFile: logFile(ctx, 'sut-build') }, remainingMs(ctx));
+  return runToCompletion({ name: 'sut-build', command: process.execPath, args: [path.join(sutRoot, 'build.mjs')], cwd: sutRoot, logFile: logFile(ctx, 'sut-build') }, remainingMs(ctx), ctx.signal);
 }
 
 /** The SUT's own migration tool, run to completion against the primary. */

@@ -10,7 +10,7 @@ import { runDirFor, writeOwner, type OwnerRecord } from '../owner.ts';
 import { freePorts } from '../ports.ts';
 import { processStartTime, runToCompletion, type ProcessHandle } from '../process.ts';
 import type { ComponentInfo, Topology } from '../topology.ts';
-import { logFile, remainingMs, type LocalContext } from './context.ts';
+import { allSteps, logFile, remainingMs, type LocalContext } from './context.ts';
 import { postgresUrl, startPostgresPrimary, startPostgresReplica } from './postgres.ts';
 import { startPrometheus } from './prometheus.ts';
 import { startRedis } from './redis.ts';
@@ -47,7 +47,7 @@ function ownProcessGroup(): number {
  * seeds; returns once every component is ready. Whatever fails, everything already started
  * is stopped again before the error propagates.
  */
-export async function bootLocalStack(config: ResolvedConfig, options: { runId?: string; signal?: AbortSignal } = {}): Promise<RunningStack> {
+export async function bootLocalStack(config: ResolvedConfig, options: { signal?: AbortSignal } = {}): Promise<RunningStack> {
   const started = performance.now();
   const timings: Record<string, number> = {};
   const mark = (phase: string) => {
@@ -55,22 +55,34 @@ export async function bootLocalStack(config: ResolvedConfig, options: { runId?: 
     log(`${phase} at ${timings[phase]} ms`);
   };
   const bins = requireBinaries(['postgres', 'initdb', 'pg_basebackup', 'redis-server', 'prometheus']);
-  const runId = options.runId ?? newRunId();
+  const runId = newRunId();
   const runDir = runDirFor(runId);
   mkdirSync(runDir, { recursive: true });
   // The postgres user must be able to reach its data dirs inside.
   chmodSync(runDir, 0o755);
 
   const lifecycle = new Lifecycle();
-  lifecycle.defer('remove run dir', async () => rmSync(runDir, { recursive: true, force: true }));
+  log(`run dir ${runDir}`);
+  // Retries: a server that has just exited may still be unlinking its own files.
+  lifecycle.defer('remove run dir', async () => rmSync(runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }));
   const owner: OwnerRecord = { runId, provider: 'local', ownerPid: process.pid, pgid: ownProcessGroup(), startedAt: new Date().toISOString(), cwd: process.cwd(), components: [] };
   writeOwner(runDir, owner);
   const handles: ProcessHandle[] = [];
-  const ctx: LocalContext = {
+  // One controller for the boot: the first failed step or an interrupt aborts it, and every
+  // step still in flight stops early instead of starting processes behind the teardown.
+  const controller = new AbortController();
+  const abort = (reason: unknown) => {
+    if (!controller.signal.aborted) controller.abort(reason);
+  };
+  options.signal?.addEventListener('abort', () => abort(new RushhourError('RUSHHOUR_ERR_INTERRUPTED', 'boot interrupted')), { once: true });
+  if (options.signal?.aborted) abort(new RushhourError('RUSHHOUR_ERR_INTERRUPTED', 'boot interrupted'));
+  const ctx: BootContext = {
     runId,
     runDir,
     lifecycle,
     deadline: Date.now() + config.stack.bootTimeoutMs,
+    signal: controller.signal,
+    abort,
     track: (handle) => {
       handles.push(handle);
       owner.components.push({ name: handle.name, pid: handle.pid, startTime: processStartTime(handle.pid) });
@@ -79,11 +91,7 @@ export async function bootLocalStack(config: ResolvedConfig, options: { runId?: 
   };
 
   try {
-    const abort = new Promise<never>((_, reject) => {
-      options.signal?.addEventListener('abort', () => reject(new RushhourError('RUSHHOUR_ERR_INTERRUPTED', 'boot interrupted')), { once: true });
-    });
-    abort.catch(() => {});
-    const topology = await Promise.race([boot(ctx, config, bins, mark), abort]);
+    const topology = await boot(ctx, config, bins, mark);
     mark('ready');
     return {
       topology,
@@ -94,15 +102,20 @@ export async function bootLocalStack(config: ResolvedConfig, options: { runId?: 
       },
     };
   } catch (error) {
+    abort(error);
     const failures = await lifecycle.teardown();
-    const wrapped = asRushhourError(error);
-    if (failures.length) throw new RushhourError(wrapped.code, wrapped.message, { cause: error, details: [...wrapped.details, ...failures.map((f) => `teardown: ${f}`)] });
-    throw wrapped.code === 'RUSHHOUR_ERR_INTERNAL' ? new RushhourError('RUSHHOUR_ERR_BOOT_FAILED', wrapped.message, { cause: error }) : wrapped;
+    // An interrupt wins over whatever error it caused in the steps it cut short.
+    const cause = controller.signal.reason instanceof RushhourError && controller.signal.reason.code === 'RUSHHOUR_ERR_INTERRUPTED' ? controller.signal.reason : error;
+    const wrapped = asRushhourError(cause);
+    if (failures.length) throw new RushhourError(wrapped.code, wrapped.message, { cause, details: [...wrapped.details, ...failures.map((f) => `teardown: ${f}`)] });
+    throw wrapped.code === 'RUSHHOUR_ERR_INTERNAL' ? new RushhourError('RUSHHOUR_ERR_BOOT_FAILED', wrapped.message, { cause }) : wrapped;
   }
 }
 
+type BootContext = LocalContext & { abort: (reason: unknown) => void };
+
 async function boot(
-  ctx: LocalContext,
+  ctx: BootContext,
   config: ResolvedConfig,
   bins: { postgres: string; initdb: string; pg_basebackup: string; 'redis-server': string; prometheus: string },
   mark: (phase: string) => void,
@@ -121,7 +134,7 @@ async function boot(
   const pgSettings = config.stack.postgres;
 
   // Independent components boot in parallel; the database-dependent chain follows the primary.
-  const [, primary, redis, prometheus] = await Promise.all([
+  const [, primary, redis, prometheus] = await allSteps(ctx, [
     buildSut(ctx).then(() => mark('sut-built')),
     startPostgresPrimary(ctx, bins, pgPrimary!, pgSettings).then((handle) => (mark('postgres-primary'), handle)),
     startRedis(ctx, bins['redis-server'], redisPort!).then((handle) => (mark('redis'), handle)),
@@ -159,11 +172,11 @@ async function boot(
         };
 
   const migrate = migrationCommand();
-  await runToCompletion({ name: 'migrate', ...migrate, env: { DATABASE_URL: primaryUrl }, logFile: logFile(ctx, 'migrate') }, remainingMs(ctx));
+  await runToCompletion({ name: 'migrate', ...migrate, env: { DATABASE_URL: primaryUrl }, logFile: logFile(ctx, 'migrate') }, remainingMs(ctx), ctx.signal);
   mark('migrated');
 
   const serviceHandles = instances.map((instance) => ({ instance, handle: startService(ctx, instance, serviceEnv(instance)) }));
-  const [replica, dataset] = await Promise.all([
+  const [replica, dataset] = await allSteps(ctx, [
     startPostgresReplica(ctx, bins, pgPrimary!, pgReplica!, pgSettings).then((handle) => (mark('postgres-replica'), handle)),
     seedDatabase(primaryUrl, config.fixtures).then((summary) => (mark('seeded'), summary)),
     Promise.all(serviceHandles.map(({ instance, handle }) => waitForService(ctx, handle, instance.port))).then(() => mark('services')),

@@ -7,7 +7,7 @@ export const bin = path.resolve('bin/rushhour.mjs');
 
 /** A scratch project directory; the CLI keeps .rushhour/ there. */
 export function scratchDir(files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'rushhour-test-cwd-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rhtest-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
   return dir;
 }
