@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import {
   stateFile,
   type StackState,
 } from '../harness/index.ts';
+import { startFaultProxy, TOXIPROXY_API_VERSION } from '../chaos/proxy/index.ts';
 import { printEndpoints, printProbe, printStatus } from './output.ts';
 
 export interface Command {
@@ -196,6 +197,48 @@ const installDepsCommand: Command = {
   },
 };
 
+const proxyCommand: Command = {
+  summary: 'the fault proxy alone: a drop-in Toxiproxy server',
+  help: 'rushhour proxy [--host localhost] [--port 8474] [--config proxies.json]\n  Serves the Toxiproxy HTTP API until Ctrl-C. --config takes a JSON array of proxies, applied like POST /populate.',
+  options: { host: { type: 'string' }, port: { type: 'string' }, config: { type: 'string' } },
+  async run(values) {
+    const port = Number(values.port ?? 8474);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new RushhourError('RUSHHOUR_ERR_USAGE', `--port must be an integer in 0..65535, not "${values.port}"`);
+    let config: unknown[] | undefined;
+    if (values.config) {
+      const file = String(values.config);
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        throw new RushhourError('RUSHHOUR_ERR_CONFIG_NOT_FOUND', `proxy config not found: ${file}`);
+      }
+      try {
+        config = JSON.parse(text) as unknown[];
+      } catch (cause) {
+        throw new RushhourError('RUSHHOUR_ERR_CONFIG_INVALID', `${file}: not valid JSON (${(cause as Error).message})`, { cause });
+      }
+      if (!Array.isArray(config)) throw new RushhourError('RUSHHOUR_ERR_CONFIG_INVALID', `${file}: (root): expected a JSON array of proxies`);
+    }
+    let server;
+    try {
+      server = await startFaultProxy({ host: values.host as string | undefined, port, config });
+    } catch (cause) {
+      const message = (cause as Error).message;
+      if (cause instanceof Error && 'status' in cause) throw new RushhourError('RUSHHOUR_ERR_CONFIG_INVALID', `${values.config}: ${message}`, { cause });
+      throw new RushhourError('RUSHHOUR_ERR_BOOT_FAILED', `the fault proxy could not listen: ${message}`, { cause });
+    }
+    out(`Fault proxy (Toxiproxy ${TOXIPROXY_API_VERSION} API) listening on ${server.url}; Ctrl-C to stop.`);
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    await server.close();
+    out(`Stopped (${signal}); every proxy and connection closed.`);
+    return ExitCode.passed;
+  },
+};
+
 const notYet = (summary: string, issue: string): Command => ({
   summary: `${summary} (not built yet: ${issue})`,
   help: summary,
@@ -217,7 +260,7 @@ export const commands: Record<string, Command> = {
   report: notYet('render or compare run reports', 'reports issue'),
   list: notYet('list scenarios, experiments, plans', 'load scenarios issue'),
   images: notYet('build container images', 'containers issue'),
-  proxy: notYet('run the fault proxy alone', 'fault proxy issue'),
+  proxy: proxyCommand,
   __own: own,
 };
 
