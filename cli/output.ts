@@ -16,7 +16,7 @@ export function printEndpoints(state: StackState): void {
     ['postgres primary', e.postgresPrimary],
     ['postgres replica', e.postgresReplica],
     ['redis', e.redis],
-    ...(e.faultProxy ? [['fault proxy', e.faultProxy]] : []),
+    ['fault proxy', `${e.faultProxy}  (Toxiproxy API; services reach postgres and redis through it)`],
   ];
   out(`Stack ${state.runId} (${state.provider}), seeded with ${state.dataset.counts.routes} routes, ${state.dataset.counts.stops} stops, ${state.dataset.counts.drivers} drivers, ${state.dataset.counts.riders} riders (seed ${state.dataset.seed}):`);
   for (const line of table(rows)) out(`  ${line}`);

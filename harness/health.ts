@@ -31,6 +31,7 @@ export function checkHealth(components: readonly ComponentInfo[]): Promise<Compo
         if (component.kind === 'database') healthy = await postgresOk(component.url);
         else if (component.kind === 'cache') healthy = await redisPing(Number(new URL(component.url).port), new URL(component.url).hostname);
         else if (component.kind === 'monitoring') healthy = await isHttpOk(`${component.url}/-/ready`);
+        else if (component.kind === 'proxy') healthy = await isHttpOk(`${component.url}/version`);
         else healthy = await isHttpOk(`${component.url}/health`);
       }
       return { ...component, running, healthy };

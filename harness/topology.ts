@@ -11,13 +11,13 @@ export interface Endpoints {
   postgresPrimary: string;
   postgresReplica: string;
   redis: string;
-  /** The fault proxy's Toxiproxy API; absent until the stack has one. */
-  faultProxy?: string;
+  /** The fault proxy's Toxiproxy API. Proxies: postgres-primary, postgres-replica, redis. */
+  faultProxy: string;
 }
 
 export interface ComponentInfo {
   name: string;
-  kind: 'database' | 'cache' | 'monitoring' | 'service';
+  kind: 'database' | 'cache' | 'monitoring' | 'proxy' | 'service';
   /** For services: gateway, matching or booking. */
   group?: string;
   pid: number | null;

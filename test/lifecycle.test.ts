@@ -25,10 +25,10 @@ describe('stack lifecycle through the CLI', () => {
     expect(started.stdout).toContain('gateway');
     const state = readState(dir);
     expect(isAlive(state.pid)).toBe(true);
-    expect(state.components.map((c) => c.name)).toEqual(['postgres-primary', 'postgres-replica', 'redis', 'prometheus', 'matching-1', 'booking-1', 'gateway']);
+    expect(state.components.map((c) => c.name)).toEqual(['postgres-primary', 'postgres-replica', 'redis', 'prometheus', 'fault-proxy', 'matching-1', 'booking-1', 'gateway']);
     const status = rushhour(['status'], dir);
     expect(status.code).toBe(0);
-    expect(status.stdout.match(/healthy/g)?.length).toBe(7);
+    expect(status.stdout.match(/ healthy /g)?.length).toBe(8);
     expect(rushhour(['probe'], dir).code).toBe(0);
     // A second up finds the stack and leaves it alone.
     const again = rushhour(['up'], dir);

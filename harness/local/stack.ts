@@ -12,6 +12,7 @@ import { processStartTime, runToCompletion, type ProcessHandle } from '../proces
 import type { ComponentInfo, Topology } from '../topology.ts';
 import { allSteps, logFile, remainingMs, type LocalContext } from './context.ts';
 import { postgresUrl, startPostgresPrimary, startPostgresReplica } from './postgres.ts';
+import { startFaultProxyComponent } from './fault-proxy.ts';
 import { startPrometheus } from './prometheus.ts';
 import { startRedis } from './redis.ts';
 import { buildSut, migrationCommand, startService, waitForService, type ServiceInstance } from './services.ts';
@@ -121,20 +122,25 @@ async function boot(
   mark: (phase: string) => void,
 ): Promise<Topology> {
   const { matching, booking } = config.stack;
-  const [pgPrimary, pgReplica, redisPort, promPort, gatewayPort, adminPort, ...servicePorts] = await freePorts(6 + matching.replicas + booking.replicas);
+  const [pgPrimary, pgReplica, redisPort, promPort, gatewayPort, adminPort, proxyApiPort, viaPrimary, viaReplica, viaRedis, ...servicePorts] = await freePorts(
+    10 + matching.replicas + booking.replicas,
+  );
   const instances: ServiceInstance[] = [
     ...Array.from({ length: matching.replicas }, (_, i) => ({ name: `matching-${i + 1}`, group: 'matching' as const, port: servicePorts[i]!, version: config.sut.version })),
     ...Array.from({ length: booking.replicas }, (_, i) => ({ name: `booking-${i + 1}`, group: 'booking' as const, port: servicePorts[matching.replicas + i]!, version: config.sut.version })),
   ];
   const gateway: ServiceInstance = { name: 'gateway', group: 'gateway', port: gatewayPort!, version: config.sut.version };
   const adminToken = randomBytes(24).toString('hex');
+  // Clients outside the stack (migrations, seeding, tests, status) connect directly; the
+  // services connect through the fault proxy, so every network fault acts on real traffic.
   const primaryUrl = postgresUrl(pgPrimary!);
   const replicaUrl = postgresUrl(pgReplica!);
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  const inside = { primary: postgresUrl(viaPrimary!), replica: postgresUrl(viaReplica!), redis: `redis://127.0.0.1:${viaRedis}` };
   const pgSettings = config.stack.postgres;
 
   // Independent components boot in parallel; the database-dependent chain follows the primary.
-  const [, primary, redis, prometheus] = await allSteps(ctx, [
+  const [, primary, redis, prometheus, faultProxy] = await allSteps(ctx, [
     buildSut(ctx).then(() => mark('sut-built')),
     startPostgresPrimary(ctx, bins, pgPrimary!, pgSettings).then((handle) => (mark('postgres-primary'), handle)),
     startRedis(ctx, bins['redis-server'], redisPort!).then((handle) => (mark('redis'), handle)),
@@ -142,6 +148,11 @@ async function boot(
       { job: 'gateway', instanceName: gateway.name, port: gateway.port },
       ...instances.map((instance) => ({ job: instance.group as 'matching' | 'booking', instanceName: instance.name, port: instance.port })),
     ]).then((handle) => (mark('prometheus'), handle)),
+    startFaultProxyComponent(ctx, proxyApiPort!, [
+      { name: 'postgres-primary', listenPort: viaPrimary!, upstreamPort: pgPrimary! },
+      { name: 'postgres-replica', listenPort: viaReplica!, upstreamPort: pgReplica! },
+      { name: 'redis', listenPort: viaRedis!, upstreamPort: redisPort! },
+    ]).then((handle) => (mark('fault-proxy'), handle)),
   ]);
 
   const pool = config.sut.pool;
@@ -155,17 +166,17 @@ async function boot(
     instance.group === 'matching'
       ? {
           ...poolEnv,
-          DATABASE_URL: primaryUrl,
-          REPLICA_URL: replicaUrl,
-          REDIS_URL: redisUrl,
+          DATABASE_URL: inside.primary,
+          REPLICA_URL: inside.replica,
+          REDIS_URL: inside.redis,
           CACHE_TTL_SECONDS: String(config.sut.cacheTtlSeconds),
           READ_ROUTING: String(config.sut.readRouting),
           MAX_REPLICA_LAG_SECONDS: String(config.sut.maxReplicaLagSeconds),
         }
       : {
           ...poolEnv,
-          DATABASE_URL: primaryUrl,
-          REDIS_URL: redisUrl,
+          DATABASE_URL: inside.primary,
+          REDIS_URL: inside.redis,
           HOLD_TTL_SECONDS: String(config.sut.holdTtlSeconds),
           SWEEP_INTERVAL_MS: String(config.sut.sweepIntervalMs),
           WEBHOOK_SECRET: config.sut.webhookSecret,
@@ -195,6 +206,7 @@ async function boot(
     { name: 'postgres-replica', kind: 'database', pid: replica.pid, url: replicaUrl, healthy: true },
     { name: 'redis', kind: 'cache', pid: redis.pid, url: redisUrl, healthy: true },
     { name: 'prometheus', kind: 'monitoring', pid: prometheus.pid, url: `http://127.0.0.1:${promPort}`, healthy: true },
+    { name: 'fault-proxy', kind: 'proxy', pid: faultProxy.pid, url: `http://127.0.0.1:${proxyApiPort}`, healthy: true },
     ...serviceHandles.map(({ instance, handle }) => ({ name: instance.name, kind: 'service' as const, group: instance.group, pid: handle.pid, url: `http://127.0.0.1:${instance.port}`, version: instance.version, healthy: true })),
     { name: 'gateway', kind: 'service', group: 'gateway', pid: gatewayHandle.pid, url: `http://127.0.0.1:${gateway.port}`, version: gateway.version, healthy: true },
   ];
@@ -211,6 +223,7 @@ async function boot(
       postgresPrimary: primaryUrl,
       postgresReplica: replicaUrl,
       redis: redisUrl,
+      faultProxy: `http://127.0.0.1:${proxyApiPort}`,
     },
     components,
     dataset: dataset as DatasetSummary,
