@@ -64,12 +64,15 @@ export interface RunAs {
  * PostgreSQL refuses to run as root. As root we run it as the `postgres` user (which every
  * PostgreSQL package creates); as anyone else, as ourselves.
  */
+let cachedPostgresUser: RunAs | undefined | null = null;
+
 export function postgresUser(): RunAs | undefined {
-  if (process.getuid?.() !== 0) return undefined;
+  if (cachedPostgresUser !== null) return cachedPostgresUser;
+  if (process.getuid?.() !== 0) return (cachedPostgresUser = undefined);
   try {
     const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    return { uid, gid };
+    return (cachedPostgresUser = { uid, gid });
   } catch (cause) {
     throw new RushhourError('RUSHHOUR_ERR_BOOT_FAILED', 'running as root, but there is no `postgres` user to run PostgreSQL as', {
       cause,
