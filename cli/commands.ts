@@ -19,7 +19,7 @@ import {
   stateFile,
   type StackState,
 } from '../harness/index.ts';
-import { startFaultProxy, TOXIPROXY_API_VERSION } from '../chaos/proxy/index.ts';
+import { ApiError, startFaultProxy, TOXIPROXY_API_VERSION } from '../chaos/proxy/index.ts';
 import { printEndpoints, printProbe, printStatus } from './output.ts';
 
 export interface Command {
@@ -225,7 +225,7 @@ const proxyCommand: Command = {
       server = await startFaultProxy({ host: values.host as string | undefined, port, config });
     } catch (cause) {
       const message = (cause as Error).message;
-      if (cause instanceof Error && 'status' in cause) throw new RushhourError('RUSHHOUR_ERR_CONFIG_INVALID', `${values.config}: ${message}`, { cause });
+      if (cause instanceof ApiError) throw new RushhourError('RUSHHOUR_ERR_CONFIG_INVALID', `${values.config}: ${message}`, { cause });
       throw new RushhourError('RUSHHOUR_ERR_BOOT_FAILED', `the fault proxy could not listen: ${message}`, { cause });
     }
     out(`Fault proxy (Toxiproxy ${TOXIPROXY_API_VERSION} API) listening on ${server.url}; Ctrl-C to stop.`);

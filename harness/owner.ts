@@ -1,4 +1,5 @@
 import { accessSync, constants, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -37,6 +38,11 @@ export function runRoot(): string {
   } catch {
     return os.tmpdir();
   }
+}
+
+export function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
 export function runDirFor(runId: string): string {

@@ -71,8 +71,8 @@ describe('with no toxics', () => {
     await roundTrip(socket, Buffer.alloc(1000, 1));
     socket.destroy();
     const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
-    expect(metrics).toMatch(/toxiproxy_proxy_received_bytes_total\{direction="upstream",proxy="counted",[^}]*\} 1000/);
-    expect(metrics).toMatch(/toxiproxy_proxy_sent_bytes_total\{direction="downstream",proxy="counted",[^}]*\} 1000/);
+    expect(metrics).toMatch(/toxiproxy_proxy_received_bytes_total\{direction="upstream",proxy="counted",[^}]*\} 1000$/m);
+    expect(metrics).toMatch(/toxiproxy_proxy_sent_bytes_total\{direction="downstream",proxy="counted",[^}]*\} 1000$/m);
   });
 });
 

@@ -60,12 +60,13 @@ export interface RunAs {
   gid: number;
 }
 
+/** Looked up once per process: `undefined` means "run as ourselves", null "not looked up yet". */
+let cachedPostgresUser: RunAs | undefined | null = null;
+
 /**
  * PostgreSQL refuses to run as root. As root we run it as the `postgres` user (which every
  * PostgreSQL package creates); as anyone else, as ourselves.
  */
-let cachedPostgresUser: RunAs | undefined | null = null;
-
 export function postgresUser(): RunAs | undefined {
   if (cachedPostgresUser !== null) return cachedPostgresUser;
   if (process.getuid?.() !== 0) return (cachedPostgresUser = undefined);

@@ -6,7 +6,7 @@ import type { ResolvedConfig } from '../config/schema.ts';
 import { asRushhourError, RushhourError } from '../errors.ts';
 import { Lifecycle } from '../lifecycle.ts';
 import { debug } from '../log.ts';
-import { runDirFor, writeOwner, type OwnerRecord } from '../owner.ts';
+import { newRunId, runDirFor, writeOwner, type OwnerRecord } from '../owner.ts';
 import { freePorts } from '../ports.ts';
 import { processStartTime, runToCompletion, type ProcessHandle } from '../process.ts';
 import type { ComponentInfo, Topology } from '../topology.ts';
@@ -25,11 +25,6 @@ export interface RunningStack extends AsyncDisposable {
   readonly timings: Readonly<Record<string, number>>;
   /** Tears the stack down; idempotent. Resolves with teardown failures (empty when clean). */
   stop(): Promise<string[]>;
-}
-
-export function newRunId(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
 /** This process's process group (Linux /proc; elsewhere assume we lead our own). */
