@@ -1,7 +1,8 @@
 import type { ResolvedConfig } from './config/schema.ts';
 import { RushhourError } from './errors.ts';
-import { bootLocalStack, type RunningStack } from './local/stack.ts';
-import type { Provider } from './topology.ts';
+import { bootLocalStack } from './local/stack.ts';
+import type { Provider, RunningStack } from './topology.ts';
+
 
 /**
  * The provider a run uses: the flag, else the config, else `local`.

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { isHttpOk } from './http.ts';
-import { redisPing } from './local/redis.ts';
+import { redisPing } from './readiness.ts';
 import { isAlive } from './process.ts';
 import type { ComponentInfo } from './topology.ts';
 

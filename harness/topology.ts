@@ -1,4 +1,5 @@
 import type { DatasetSummary } from '../fixtures/index.ts';
+import type { ComponentControls } from './controls.ts';
 
 export type Provider = 'local' | 'containers';
 
@@ -20,7 +21,10 @@ export interface ComponentInfo {
   kind: 'database' | 'cache' | 'monitoring' | 'proxy' | 'service';
   /** For services: gateway, matching or booking. */
   group?: string;
+  /** The process (local provider); null for containers. */
   pid: number | null;
+  /** The container's id (containers provider). */
+  containerId?: string;
   url?: string;
   version?: string;
   healthy: boolean;
@@ -37,4 +41,15 @@ export interface Topology {
   endpoints: Endpoints;
   components: ComponentInfo[];
   dataset: DatasetSummary;
+}
+
+/** A booted stack, whichever provider runs it. */
+export interface RunningStack extends AsyncDisposable {
+  readonly topology: Topology;
+  /** Kill, stop, pause, resume or restart one component (chaos uses these). */
+  readonly controls: ComponentControls;
+  /** Phase timings of the boot, in ms (printed by the boot benchmark). */
+  readonly timings: Readonly<Record<string, number>>;
+  /** Tears the stack down; idempotent. Resolves with teardown failures (empty when clean). */
+  stop(): Promise<string[]>;
 }

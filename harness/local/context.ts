@@ -3,15 +3,18 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { RushhourError } from '../errors.ts';
 import type { Lifecycle } from '../lifecycle.ts';
-import { startProcess, type ProcessHandle, type ProcessSpec } from '../process.ts';
+import type { ProcessHandle, ProcessSpec } from '../process.ts';
+import { LocalComponent, type Readiness, type StopPolicy } from './component.ts';
 
 /** What every local component starter gets: where to put files, and where to register teardown. */
 export interface LocalContext {
   runId: string;
   runDir: string;
   lifecycle: Lifecycle;
-  /** Called for every process started, so the owner file lists it for the reaper. */
+  /** Called for every process started (again on a restart), so the owner file lists it for the reaper. */
   track: (handle: ProcessHandle) => void;
+  /** Every long-running component by name, for the component controls. */
+  components: Map<string, LocalComponent>;
   /** Remaining boot budget. */
   deadline: number;
   /** Aborted on the first failed step (or an interrupt): steps still in flight stop early. */
@@ -46,13 +49,16 @@ export function remainingMs(ctx: Pick<LocalContext, 'deadline'>): number {
   return Math.max(1_000, ctx.deadline - Date.now());
 }
 
-/** Starts a long-running component and registers its stop before anything can fail. */
-export function startComponent(ctx: LocalContext, spec: Omit<ProcessSpec, 'logFile'>, stop: { signal?: NodeJS.Signals; timeoutMs?: number } = {}): ProcessHandle {
+/**
+ * Starts a long-running component and registers its stop before anything can fail. The
+ * component is not awaited here: callers wait for readiness when their boot order needs it.
+ */
+export function startComponent(ctx: LocalContext, spec: Omit<ProcessSpec, 'logFile'>, options: { ready: Readiness; stop?: StopPolicy }): LocalComponent {
   ctx.signal.throwIfAborted();
-  const handle = startProcess({ ...spec, logFile: logFile(ctx, spec.name) });
-  ctx.track(handle);
-  ctx.lifecycle.defer(`stop ${spec.name}`, () => handle.stop(stop));
-  return handle;
+  const component = new LocalComponent({ ...spec, logFile: logFile(ctx, spec.name) }, { ...options, onStart: ctx.track });
+  ctx.components.set(spec.name, component);
+  ctx.lifecycle.defer(`stop ${spec.name}`, () => component.stop());
+  return component;
 }
 
 export interface RunAs {

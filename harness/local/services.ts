@@ -1,16 +1,13 @@
 import path from 'node:path';
 import { isHttpOk } from '../http.ts';
 import { sutRoot } from '../paths.ts';
-import { runToCompletion, waitUntilReady, type ProcessHandle } from '../process.ts';
+import { runToCompletion } from '../process.ts';
+import { instanceEnv, type PlannedInstance } from '../stack-plan.ts';
+import type { LocalComponent } from './component.ts';
 import { logFile, remainingMs, startComponent, type LocalContext } from './context.ts';
 
-export type ServiceGroup = 'gateway' | 'matching' | 'booking';
-
-export interface ServiceInstance {
-  name: string;
-  group: ServiceGroup;
+export interface ServiceInstance extends PlannedInstance {
   port: number;
-  version: string;
 }
 
 // The SUT is started as commands, never imported: it is a separate deployable. Its own build
@@ -18,19 +15,13 @@ export interface ServiceInstance {
 // service starts with plain node in a fraction of the time TypeScript-on-the-fly would take.
 const dist = path.join(sutRoot, 'dist');
 
-/** Starts one SUT service and registers its stop; readiness is awaited by `waitForService`. */
-export function startService(ctx: LocalContext, instance: ServiceInstance, env: Record<string, string>): ProcessHandle {
-  return startComponent(ctx, {
-    name: instance.name,
-    command: process.execPath,
-    args: [path.join(dist, `${instance.group}.mjs`)],
-    cwd: sutRoot,
-    env: { ...env, SERVICE_NAME: instance.group, INSTANCE_NAME: instance.name, VERSION: instance.version, PORT: String(instance.port) },
-  });
-}
-
-export function waitForService(ctx: LocalContext, handle: ProcessHandle, port: number): Promise<void> {
-  return waitUntilReady(handle, () => isHttpOk(`http://127.0.0.1:${port}/ready`), { timeoutMs: remainingMs(ctx), signal: ctx.signal, what: 'ready (/ready answered 200)', intervalMs: 50 });
+/** Starts one SUT service and registers its stop; readiness is awaited by `waitReady`. */
+export function startService(ctx: LocalContext, instance: ServiceInstance, env: Record<string, string>): LocalComponent {
+  return startComponent(
+    ctx,
+    { name: instance.name, command: process.execPath, args: [path.join(dist, `${instance.group}.mjs`)], cwd: sutRoot, env: { ...env, ...instanceEnv(instance, instance.port) } },
+    { ready: { probe: () => isHttpOk(`http://127.0.0.1:${instance.port}/ready`), what: 'ready (/ready answered 200)', intervalMs: 50 } },
+  );
 }
 
 /** Runs the SUT's build script (a no-op when dist/ matches the sources). */

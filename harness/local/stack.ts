@@ -8,24 +8,19 @@ import { Lifecycle } from '../lifecycle.ts';
 import { debug } from '../log.ts';
 import { newRunId, runDirFor, writeOwner, type OwnerRecord } from '../owner.ts';
 import { freePorts } from '../ports.ts';
-import { processStartTime, runToCompletion, type ProcessHandle } from '../process.ts';
-import type { ComponentInfo, Topology } from '../topology.ts';
+import { processStartTime, runToCompletion } from '../process.ts';
+import { gatewayUpstreams, planInstances, serviceEnv } from '../stack-plan.ts';
+import type { ComponentInfo, RunningStack, Topology } from '../topology.ts';
+import type { LocalComponent } from './component.ts';
 import { allSteps, logFile, remainingMs, type LocalContext } from './context.ts';
+import { localControls } from './controls.ts';
 import { postgresUrl, startPostgresPrimary, startPostgresReplica } from './postgres.ts';
 import { startFaultProxyComponent } from './fault-proxy.ts';
 import { startPrometheus } from './prometheus.ts';
 import { startRedis } from './redis.ts';
-import { buildSut, migrationCommand, startService, waitForService, type ServiceInstance } from './services.ts';
+import { buildSut, migrationCommand, startService, type ServiceInstance } from './services.ts';
 
 const log = debug('local');
-
-export interface RunningStack extends AsyncDisposable {
-  readonly topology: Topology;
-  /** Phase timings of the boot, in ms (printed by the boot benchmark). */
-  readonly timings: Readonly<Record<string, number>>;
-  /** Tears the stack down; idempotent. Resolves with teardown failures (empty when clean). */
-  stop(): Promise<string[]>;
-}
 
 /** This process's process group (Linux /proc; elsewhere assume we lead our own). */
 function ownProcessGroup(): number {
@@ -63,7 +58,7 @@ export async function bootLocalStack(config: ResolvedConfig, options: { signal?:
   lifecycle.defer('remove run dir', async () => rmSync(runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }));
   const owner: OwnerRecord = { runId, provider: 'local', ownerPid: process.pid, pgid: ownProcessGroup(), startedAt: new Date().toISOString(), cwd: process.cwd(), components: [] };
   writeOwner(runDir, owner);
-  const handles: ProcessHandle[] = [];
+  const components = new Map<string, LocalComponent>();
   // One controller for the boot: the first failed step or an interrupt aborts it, and every
   // step still in flight stops early instead of starting processes behind the teardown.
   const controller = new AbortController();
@@ -79,8 +74,10 @@ export async function bootLocalStack(config: ResolvedConfig, options: { signal?:
     deadline: Date.now() + config.stack.bootTimeoutMs,
     signal: controller.signal,
     abort,
+    components,
     track: (handle) => {
-      handles.push(handle);
+      // A restarted component replaces its old entry: the reaper needs the live pid.
+      owner.components = owner.components.filter((entry) => entry.name !== handle.name);
       owner.components.push({ name: handle.name, pid: handle.pid, startTime: processStartTime(handle.pid) });
       writeOwner(runDir, owner);
     },
@@ -91,6 +88,7 @@ export async function bootLocalStack(config: ResolvedConfig, options: { signal?:
     mark('ready');
     return {
       topology,
+      controls: localControls(components),
       timings,
       stop: () => lifecycle.teardown(),
       [Symbol.asyncDispose]: async () => {
@@ -116,15 +114,10 @@ async function boot(
   bins: { postgres: string; initdb: string; pg_basebackup: string; 'redis-server': string; prometheus: string },
   mark: (phase: string) => void,
 ): Promise<Topology> {
-  const { matching, booking } = config.stack;
-  const [pgPrimary, pgReplica, redisPort, promPort, gatewayPort, adminPort, proxyApiPort, viaPrimary, viaReplica, viaRedis, ...servicePorts] = await freePorts(
-    10 + matching.replicas + booking.replicas,
-  );
-  const instances: ServiceInstance[] = [
-    ...Array.from({ length: matching.replicas }, (_, i) => ({ name: `matching-${i + 1}`, group: 'matching' as const, port: servicePorts[i]!, version: config.sut.version })),
-    ...Array.from({ length: booking.replicas }, (_, i) => ({ name: `booking-${i + 1}`, group: 'booking' as const, port: servicePorts[matching.replicas + i]!, version: config.sut.version })),
-  ];
-  const gateway: ServiceInstance = { name: 'gateway', group: 'gateway', port: gatewayPort!, version: config.sut.version };
+  const plan = planInstances(config);
+  const [pgPrimary, pgReplica, redisPort, promPort, gatewayPort, adminPort, proxyApiPort, viaPrimary, viaReplica, viaRedis, ...servicePorts] = await freePorts(10 + plan.backends.length);
+  const instances: ServiceInstance[] = plan.backends.map((instance, i) => ({ ...instance, port: servicePorts[i]! }));
+  const gateway: ServiceInstance = { ...plan.gateway, port: gatewayPort! };
   const adminToken = randomBytes(24).toString('hex');
   // Clients outside the stack (migrations, seeding, tests, status) connect directly; the
   // services connect through the fault proxy, so every network fault acts on real traffic.
@@ -140,8 +133,8 @@ async function boot(
     startPostgresPrimary(ctx, bins, pgPrimary!, pgSettings).then((handle) => (mark('postgres-primary'), handle)),
     startRedis(ctx, bins['redis-server'], redisPort!).then((handle) => (mark('redis'), handle)),
     startPrometheus(ctx, bins.prometheus, promPort!, [
-      { job: 'gateway', instanceName: gateway.name, port: gateway.port },
-      ...instances.map((instance) => ({ job: instance.group as 'matching' | 'booking', instanceName: instance.name, port: instance.port })),
+      { job: 'gateway', instanceName: gateway.name, address: `127.0.0.1:${gateway.port}` },
+      ...instances.map((instance) => ({ job: instance.group as 'matching' | 'booking', instanceName: instance.name, address: `127.0.0.1:${instance.port}` })),
     ]).then((handle) => (mark('prometheus'), handle)),
     startFaultProxyComponent(ctx, proxyApiPort!, [
       { name: 'postgres-primary', listenPort: viaPrimary!, upstreamPort: pgPrimary! },
@@ -150,60 +143,30 @@ async function boot(
     ]).then((handle) => (mark('fault-proxy'), handle)),
   ]);
 
-  const pool = config.sut.pool;
-  const poolEnv = {
-    POOL_MAX: String(pool.max),
-    POOL_CONNECTION_TIMEOUT_MS: String(pool.connectionTimeoutMs),
-    STATEMENT_TIMEOUT_MS: String(pool.statementTimeoutMs),
-    POOL_MAX_WAITING: String(pool.maxWaiting),
-  };
-  const serviceEnv = (instance: ServiceInstance): Record<string, string> =>
-    instance.group === 'matching'
-      ? {
-          ...poolEnv,
-          DATABASE_URL: inside.primary,
-          REPLICA_URL: inside.replica,
-          REDIS_URL: inside.redis,
-          CACHE_TTL_SECONDS: String(config.sut.cacheTtlSeconds),
-          READ_ROUTING: String(config.sut.readRouting),
-          MAX_REPLICA_LAG_SECONDS: String(config.sut.maxReplicaLagSeconds),
-        }
-      : {
-          ...poolEnv,
-          DATABASE_URL: inside.primary,
-          REDIS_URL: inside.redis,
-          HOLD_TTL_SECONDS: String(config.sut.holdTtlSeconds),
-          SWEEP_INTERVAL_MS: String(config.sut.sweepIntervalMs),
-          WEBHOOK_SECRET: config.sut.webhookSecret,
-        };
-
   const migrate = migrationCommand();
   await runToCompletion({ name: 'migrate', ...migrate, env: { DATABASE_URL: primaryUrl }, logFile: logFile(ctx, 'migrate') }, remainingMs(ctx), ctx.signal);
   mark('migrated');
 
-  const serviceHandles = instances.map((instance) => ({ instance, handle: startService(ctx, instance, serviceEnv(instance)) }));
+  const services = instances.map((instance) => ({ instance, component: startService(ctx, instance, serviceEnv(config, instance, inside)) }));
   const [replica, dataset] = await allSteps(ctx, [
     startPostgresReplica(ctx, bins, pgPrimary!, pgReplica!, pgSettings).then((handle) => (mark('postgres-replica'), handle)),
     seedDatabase(primaryUrl, config.fixtures).then((summary) => (mark('seeded'), summary)),
-    Promise.all(serviceHandles.map(({ instance, handle }) => waitForService(ctx, handle, instance.port))).then(() => mark('services')),
+    Promise.all(services.map(({ component }) => component.waitReady(remainingMs(ctx), ctx.signal))).then(() => mark('services')),
   ]);
 
-  const upstreams = {
-    matching: instances.filter((i) => i.group === 'matching').map((i) => ({ name: i.name, url: `http://127.0.0.1:${i.port}`, weight: 100, version: i.version })),
-    booking: instances.filter((i) => i.group === 'booking').map((i) => ({ name: i.name, url: `http://127.0.0.1:${i.port}`, weight: 100, version: i.version })),
-  };
-  const gatewayHandle = startService(ctx, gateway, { ADMIN_PORT: String(adminPort), ADMIN_TOKEN: adminToken, UPSTREAMS: JSON.stringify(upstreams) });
-  await waitForService(ctx, gatewayHandle, gateway.port);
+  const upstreams = gatewayUpstreams(instances, (instance) => `http://127.0.0.1:${(instance as ServiceInstance).port}`);
+  const gatewayComponent = startService(ctx, gateway, { ADMIN_PORT: String(adminPort), ADMIN_TOKEN: adminToken, UPSTREAMS: JSON.stringify(upstreams) });
+  await gatewayComponent.waitReady(remainingMs(ctx), ctx.signal);
   mark('gateway');
 
   const components: ComponentInfo[] = [
-    { name: 'postgres-primary', kind: 'database', pid: primary.pid, url: primaryUrl, healthy: true },
-    { name: 'postgres-replica', kind: 'database', pid: replica.pid, url: replicaUrl, healthy: true },
-    { name: 'redis', kind: 'cache', pid: redis.pid, url: redisUrl, healthy: true },
-    { name: 'prometheus', kind: 'monitoring', pid: prometheus.pid, url: `http://127.0.0.1:${promPort}`, healthy: true },
-    { name: 'fault-proxy', kind: 'proxy', pid: faultProxy.pid, url: `http://127.0.0.1:${proxyApiPort}`, healthy: true },
-    ...serviceHandles.map(({ instance, handle }) => ({ name: instance.name, kind: 'service' as const, group: instance.group, pid: handle.pid, url: `http://127.0.0.1:${instance.port}`, version: instance.version, healthy: true })),
-    { name: 'gateway', kind: 'service', group: 'gateway', pid: gatewayHandle.pid, url: `http://127.0.0.1:${gateway.port}`, version: gateway.version, healthy: true },
+    { name: 'postgres-primary', kind: 'database', pid: primary.handle.pid, url: primaryUrl, healthy: true },
+    { name: 'postgres-replica', kind: 'database', pid: replica.handle.pid, url: replicaUrl, healthy: true },
+    { name: 'redis', kind: 'cache', pid: redis.handle.pid, url: redisUrl, healthy: true },
+    { name: 'prometheus', kind: 'monitoring', pid: prometheus.handle.pid, url: `http://127.0.0.1:${promPort}`, healthy: true },
+    { name: 'fault-proxy', kind: 'proxy', pid: faultProxy.handle.pid, url: `http://127.0.0.1:${proxyApiPort}`, healthy: true },
+    ...services.map(({ instance, component }) => ({ name: instance.name, kind: 'service' as const, group: instance.group, pid: component.handle.pid, url: `http://127.0.0.1:${instance.port}`, version: instance.version, healthy: true })),
+    { name: 'gateway', kind: 'service', group: 'gateway', pid: gatewayComponent.handle.pid, url: `http://127.0.0.1:${gateway.port}`, version: gateway.version, healthy: true },
   ];
   return {
     provider: 'local',
