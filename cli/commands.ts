@@ -7,6 +7,8 @@ import type { ParseArgsConfig } from 'node:util';
 import {
   checkHealth,
   chooseProvider,
+  buildOfflineImages,
+  ensureDockerEngine,
   ExitCode,
   installDeps,
   isAlive,
@@ -15,6 +17,8 @@ import {
   probeStack,
   reapOrphans,
   readState,
+  requireDocker,
+  resolveImages,
   RushhourError,
   stateFile,
   type StackState,
@@ -39,7 +43,7 @@ function liveState(): StackState | null {
 }
 
 /** Messages the detached owner sends back to `up` over IPC. */
-type OwnerMessage = { type: 'ready'; state: StackState } | { type: 'error'; code: string; message: string; details: string[]; hint: string; exitCode: number };
+type OwnerMessage = { type: 'ready'; state: StackState } | { type: 'progress'; line: string } | { type: 'error'; code: string; message: string; details: string[]; hint: string; exitCode: number };
 
 const up: Command = {
   summary: 'boot the stack, seed fixtures, print endpoints',
@@ -47,7 +51,7 @@ const up: Command = {
   options: { ...configOption, provider: { type: 'string' }, attach: { type: 'boolean' } },
   async run(values) {
     const { config } = await loadConfig({ file: values.config as string | undefined });
-    const provider = chooseProvider(values.provider as string | undefined, config);
+    const provider = await chooseProvider(values.provider as string | undefined, config);
     await reapOrphans();
     const existing = liveState();
     if (existing) {
@@ -64,6 +68,7 @@ const up: Command = {
         },
         onError: (error) => process.stderr.write(`${error.code}: ${error.message}\n${error.details.map((d) => `  ${d}`).join('\n')}\nhint: ${error.hint}\n`),
         onStopped: (failures) => out(failures.length ? `Stopped, with teardown problems:\n  ${failures.join('\n  ')}` : 'Stopped; nothing left running.'),
+        onProgress: (line) => out(line),
       });
     }
     return upDetached(values.config as string | undefined, provider);
@@ -82,7 +87,7 @@ async function upDetached(configFile: string | undefined, provider: string): Pro
   out(`Booting the ${provider} stack (owner pid ${child.pid}; log ${path.relative(process.cwd(), logFile)})...`);
   const started = performance.now();
   const message = await new Promise<OwnerMessage | null>((resolve) => {
-    child.once('message', (m) => resolve(m as OwnerMessage));
+    child.on('message', (m: OwnerMessage) => (m.type === 'progress' ? out(m.line) : resolve(m)));
     child.once('exit', () => resolve(null));
     // Ctrl-C while booting: tell the owner to stop, and wait for it to unwind.
     process.once('SIGINT', () => child.kill('SIGTERM'));
@@ -109,7 +114,7 @@ const own: Command = {
   options: { ...configOption, provider: { type: 'string' } },
   async run(values) {
     const { config } = await loadConfig({ file: values.config as string | undefined });
-    const provider = chooseProvider(values.provider as string | undefined, config);
+    const provider = await chooseProvider(values.provider as string | undefined, config);
     const send = (message: OwnerMessage) => new Promise<void>((resolve) => (process.send ? process.send(message, () => resolve()) : resolve()));
     return ownStack(config, provider, {
       onReady: (state) => {
@@ -121,6 +126,10 @@ const own: Command = {
         void send({ type: 'error', code: error.code, message: error.message, details: [...error.details], hint: error.hint, exitCode: error.exitCode });
       },
       onStopped: (failures) => process.stdout.write(`${new Date().toISOString()} stopped${failures.length ? `: ${failures.join('; ')}` : ''}\n`),
+      onProgress: (line) => {
+        process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+        void send({ type: 'progress', line });
+      },
     });
   },
 };
@@ -145,7 +154,7 @@ const down: Command = {
       out('No stack is up here.');
     }
     const report = await reapOrphans();
-    if (report.stacks.length) out(`Reaped ${report.stacks.length} orphaned stack(s): ${report.stacks.join(', ')} (${report.processes.length} process(es)).`);
+    if (report.stacks.length) out(`Reaped ${report.stacks.length} orphaned stack(s): ${report.stacks.join(', ')} (${report.processes.length} process(es), ${report.containers.length} container(s), ${report.networks.length} network(s)).`);
     out('Down: nothing left running.');
     return ExitCode.passed;
   },
@@ -189,10 +198,38 @@ const probe: Command = {
 
 const installDepsCommand: Command = {
   summary: "install the local provider's binaries (apt), or say exactly what to install",
-  help: 'rushhour install-deps [--dry-run]',
-  options: { 'dry-run': { type: 'boolean' } },
+  help: "rushhour install-deps [--containers] [--dry-run]\n  Installs PostgreSQL 15, Redis and Prometheus with apt when missing.\n  --containers also installs Debian's docker.io and debootstrap, and starts dockerd when no engine answers.",
+  options: { 'dry-run': { type: 'boolean' }, containers: { type: 'boolean' } },
   async run(values) {
-    installDeps({ dryRun: Boolean(values['dry-run']) });
+    const dryRun = Boolean(values['dry-run']);
+    installDeps({ dryRun, containers: Boolean(values.containers) });
+    if (values.containers && !dryRun) {
+      const engine = await ensureDockerEngine(out);
+      out(`install-deps: Docker engine ${engine === 'started' ? 'started' : 'already running'}.`);
+    }
+    return ExitCode.passed;
+  },
+};
+
+const images: Command = {
+  summary: 'build every image the containers provider needs',
+  help:
+    "rushhour images build [--offline] [--force] [--config FILE]\n" +
+    "  Without --offline: the configured images (official by default), pulled when missing, and the SUT's image on the node image.\n" +
+    '  --offline: no registry. A Debian bookworm rootfs by debootstrap, PostgreSQL/Redis/Prometheus installed in a chroot,\n' +
+    "  this machine's Node copied in, `docker import`; then the fault proxy's and the SUT's images on top. Needs root.\n" +
+    '  Every image is tagged by a hash of its content and skipped when it exists (--force rebuilds).',
+  options: { ...configOption, offline: { type: 'boolean' }, force: { type: 'boolean' } },
+  async run(values, positionals) {
+    if (positionals[0] !== 'build' || positionals.length !== 1) throw new RushhourError('RUSHHOUR_ERR_USAGE', 'usage: rushhour images build [--offline] [--force]');
+    const { config } = await loadConfig({ file: values.config as string | undefined });
+    await requireDocker();
+    const started = performance.now();
+    const built = values.offline
+      ? await buildOfflineImages({ progress: out, force: Boolean(values.force) })
+      : await resolveImages({ ...config, containers: { ...config.containers, imageSource: 'official' } }, out);
+    out(`Images (${built.source}), ready in ${((performance.now() - started) / 1000).toFixed(1)} s:`);
+    for (const component of ['postgres', 'redis', 'prometheus', 'faultProxy', 'sut'] as const) out(`  ${component.padEnd(11)} ${built[component]}`);
     return ExitCode.passed;
   },
 };
@@ -259,7 +296,7 @@ export const commands: Record<string, Command> = {
   canary: notYet('run a canary rollout', 'canary issue'),
   report: notYet('render or compare run reports', 'reports issue'),
   list: notYet('list scenarios, experiments, plans', 'load scenarios issue'),
-  images: notYet('build container images', 'containers issue'),
+  images,
   proxy: proxyCommand,
   __own: own,
 };

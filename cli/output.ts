@@ -24,7 +24,8 @@ export function printEndpoints(state: StackState): void {
 
 export function printStatus(state: StackState, ownerAlive: boolean, health: ComponentHealth[]): void {
   out(`Stack ${state.runId} (${state.provider}), owner pid ${state.pid} ${ownerAlive ? 'running' : 'DEAD: run `npx rushhour down` to reap it'}, up since ${state.startedAt}`);
-  const rows = [['component', 'kind', 'pid', 'health', 'endpoint'], ...health.map((c) => [c.name, c.kind, String(c.pid ?? '-'), !c.running ? 'not running' : c.healthy ? 'healthy' : 'UNHEALTHY', c.url ?? ''])];
+  const where = state.provider === 'containers' ? 'container' : 'pid';
+  const rows = [['component', 'kind', where, 'health', 'endpoint'], ...health.map((c) => [c.name, c.kind, c.containerId?.slice(0, 12) ?? String(c.pid ?? '-'), !c.running ? 'not running' : c.healthy ? 'healthy' : 'UNHEALTHY', c.url ?? ''])];
   for (const line of table(rows)) out(`  ${line}`);
   printEndpoints(state);
 }

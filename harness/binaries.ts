@@ -28,6 +28,8 @@ const postgresDirs = () => {
   return [...versioned, ...brew];
 };
 const brewBins = () => ['/opt/homebrew/bin', '/usr/local/bin'];
+// Daemons and image tools live in sbin, which an ordinary user's PATH may lack.
+const sbin = () => ['/usr/sbin', '/usr/bin', '/sbin', '/usr/local/sbin'];
 
 /**
  * PostgreSQL server programs are looked up in the versioned directory first: Debian puts
@@ -41,6 +43,10 @@ export const binaries = {
   'redis-server': { name: 'redis-server', debian: 'redis-server', brew: 'redis', dirs: brewBins },
   prometheus: { name: 'prometheus', debian: 'prometheus', brew: 'prometheus', dirs: brewBins },
   promtool: { name: 'promtool', debian: 'prometheus', brew: 'prometheus', dirs: brewBins },
+  // The containers provider: an engine, and debootstrap for the offline images.
+  dockerd: { name: 'dockerd', debian: 'docker.io', brew: 'docker', dirs: sbin },
+  docker: { name: 'docker', debian: 'docker.io', brew: 'docker', dirs: sbin },
+  debootstrap: { name: 'debootstrap', debian: 'debootstrap', brew: 'debootstrap', dirs: sbin },
 } as const satisfies Record<string, BinarySpec>;
 
 export type BinaryName = keyof typeof binaries;
@@ -91,16 +97,19 @@ function packagesFor(names: readonly BinaryName[]): { debian: string[]; brew: st
 }
 
 export const localStackBinaries = ['postgres', 'initdb', 'pg_basebackup', 'redis-server', 'prometheus', 'promtool'] as const satisfies readonly BinaryName[];
+/** What the containers provider needs on the host to run its engine and build offline images. */
+export const containerHostBinaries = ['dockerd', 'docker', 'debootstrap'] as const satisfies readonly BinaryName[];
 
 /**
  * Installs the local provider's programs with apt where it can, as `playwright install-deps`
  * does; elsewhere it says exactly what to install. Returns the lines it printed.
  */
-export function installDeps(options: { dryRun?: boolean; print?: (line: string) => void } = {}): { installed: string[]; alreadyPresent: boolean } {
+export function installDeps(options: { dryRun?: boolean; containers?: boolean; print?: (line: string) => void } = {}): { installed: string[]; alreadyPresent: boolean } {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const missing = localStackBinaries.filter((name) => !findBinary(name));
+  const wanted: BinaryName[] = [...localStackBinaries, ...(options.containers ? containerHostBinaries : [])];
+  const missing = wanted.filter((name) => !findBinary(name));
   if (missing.length === 0) {
-    print('install-deps: every program the local provider needs is present.');
+    print(`install-deps: every program the local${options.containers ? ' and containers providers need' : ' provider needs'} is present.`);
     return { installed: [], alreadyPresent: true };
   }
   const { debian, brew } = packagesFor(missing);

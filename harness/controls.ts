@@ -36,3 +36,32 @@ export interface ComponentControls {
 export function unknownComponent(name: string, names: readonly string[]): RushhourError {
   return new RushhourError('RUSHHOUR_ERR_USAGE', `no component named "${name}" in this stack`, { hint: `Components: ${names.join(', ')}.` });
 }
+
+/** Anything a control can act on: a local process tree or a container. */
+export interface Controllable {
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  restart(): Promise<void>;
+  state(): ComponentState | Promise<ComponentState>;
+}
+
+/** The controls over a stack's components by name; an unknown name rejects with a usage error. */
+export function controlsOver(components: ReadonlyMap<string, Controllable>): ComponentControls {
+  const names = [...components.keys()];
+  const get = (name: string) => {
+    const component = components.get(name);
+    if (!component) throw unknownComponent(name, names);
+    return component;
+  };
+  return {
+    names,
+    kill: async (name) => get(name).kill(),
+    stop: async (name) => get(name).stop(),
+    pause: async (name) => get(name).pause(),
+    resume: async (name) => get(name).resume(),
+    restart: async (name) => get(name).restart(),
+    state: async (name) => get(name).state(),
+  };
+}

@@ -16,6 +16,8 @@ export const errorCatalogue = {
   RUSHHOUR_ERR_BOOT_FAILED: { exit: ExitCode.environment, hint: 'The log tail above says why; every component that had started was stopped again.' },
   RUSHHOUR_ERR_COMPONENT_NOT_READY: { exit: ExitCode.environment, hint: 'The component started but never became ready; its log tail is above.' },
   RUSHHOUR_ERR_PROVIDER_UNAVAILABLE: { exit: ExitCode.environment, hint: 'Use `--provider local`, or start a Docker engine.' },
+  RUSHHOUR_ERR_IMAGE_UNAVAILABLE: { exit: ExitCode.environment, hint: 'Build the images without a registry: `npx rushhour images build --offline` (or set containers.imageSource).' },
+  RUSHHOUR_ERR_IMAGE_BUILD_FAILED: { exit: ExitCode.environment, hint: 'The build step and its output are above; `npx rushhour images build --offline --debug` shows every command.' },
   RUSHHOUR_ERR_PROBE_FAILED: { exit: ExitCode.thresholdsFailed, hint: 'The SUT answered, but not as DESIGN.md says; the failing requests are listed above.' },
   RUSHHOUR_ERR_INTERRUPTED: { exit: ExitCode.interrupted, hint: 'Everything the command had started was torn down.' },
   RUSHHOUR_ERR_INTERNAL: { exit: ExitCode.harnessBug, hint: 'This is a bug in rushhour; rerun with --debug for the stack trace.' },

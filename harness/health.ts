@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { isHttpOk } from './http.ts';
 import { redisPing } from './readiness.ts';
+import { dockerClient } from './containers/docker.ts';
 import { isAlive } from './process.ts';
 import type { ComponentInfo } from './topology.ts';
 
@@ -21,11 +22,21 @@ async function postgresOk(url: string): Promise<boolean> {
   }
 }
 
+/** Running and not paused, by the engine's word; false when the engine does not answer. */
+async function containerRunning(id: string): Promise<boolean> {
+  try {
+    const { State } = await (await dockerClient()).getContainer(id).inspect();
+    return State.Running && !State.Paused;
+  } catch {
+    return false;
+  }
+}
+
 /** Live health of every component, probed the way each one is meant to be probed. */
 export function checkHealth(components: readonly ComponentInfo[]): Promise<ComponentHealth[]> {
   return Promise.all(
     components.map(async (component) => {
-      const running = component.pid === null ? true : isAlive(component.pid);
+      const running = component.containerId ? await containerRunning(component.containerId) : component.pid === null ? true : isAlive(component.pid);
       let healthy = false;
       if (running && component.url) {
         if (component.kind === 'database') healthy = await postgresOk(component.url);

@@ -13,3 +13,6 @@ export { installDeps, findBinary, requireBinaries, localStackBinaries } from './
 export { probeStack, type ProbeStep } from './probe.ts';
 export { isAlive } from './process.ts';
 export { checkHealth, type ComponentHealth } from './health.ts';
+export { buildOfflineImages, resolveImages, type StackImages } from './containers/images.ts';
+export { ensureDockerEngine } from './containers/engine.ts';
+export { dockerAnswers, requireDocker } from './containers/docker.ts';

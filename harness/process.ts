@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RushhourError } from './errors.ts';
+import { probeOnce } from './readiness.ts';
 
 export interface ProcessSpec {
   /** Component name, used in logs and errors. */
@@ -152,7 +153,7 @@ export async function waitUntilReady(
         details: [`log: ${handle.logFile}`, ...handle.logTail()],
       });
     }
-    if (await probe().catch(() => false)) return;
+    if (await probeOnce(probe)) return;
     if (Date.now() > deadline) {
       throw new RushhourError('RUSHHOUR_ERR_COMPONENT_NOT_READY', `${handle.name} was not ${what} within ${options.timeoutMs} ms`, {
         details: [`log: ${handle.logFile}`, ...handle.logTail()],

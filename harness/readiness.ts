@@ -21,7 +21,11 @@ export async function canQuery(port: number, database: string, sql: string): Pro
   }
 }
 
-/** PING over a raw socket: true on +PONG within 500 ms. */
+/**
+ * PING over a raw socket: true on +PONG within 500 ms. A close without an answer is a "no":
+ * Docker's port proxy accepts a connection and closes it at once while the container's port
+ * is not listening yet, with no error and no data.
+ */
 export function redisPing(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host });
@@ -32,10 +36,20 @@ export function redisPing(port: number, host = '127.0.0.1'): Promise<boolean> {
     };
     socket.setTimeout(500, () => done(false));
     socket.once('error', () => done(false));
+    socket.once('close', () => done(false));
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk) => {
       reply += chunk.toString();
       if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
     });
   });
+}
+
+/** One probe attempt, bounded: a probe that never settles counts as "not ready" after `ms`. */
+export function probeOnce(probe: () => Promise<boolean>, ms = 3_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return Promise.race([probe().catch(() => false), timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,5 +1,6 @@
 import { rmSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { reapOrphanContainers } from './containers/reaper.ts';
 import { debug } from './log.ts';
 import { listRunDirs, readOwner, type OwnerRecord } from './owner.ts';
 import { isAlive, processStartTime } from './process.ts';
@@ -46,6 +47,8 @@ export async function reapStack(runDir: string, owner: OwnerRecord): Promise<str
 export interface ReapReport {
   stacks: string[];
   processes: string[];
+  containers: string[];
+  networks: string[];
 }
 
 /**
@@ -53,7 +56,7 @@ export interface ReapReport {
  * Runs on every `up` and `down`; stacks with a live owner are never touched.
  */
 export async function reapOrphans(): Promise<ReapReport> {
-  const report: ReapReport = { stacks: [], processes: [] };
+  const report: ReapReport = { stacks: [], processes: [], containers: [], networks: [] };
   for (const runDir of listRunDirs()) {
     const owner = readOwner(runDir);
     if (!owner) {
@@ -70,5 +73,11 @@ export async function reapOrphans(): Promise<ReapReport> {
     report.processes.push(...(await reapStack(runDir, owner)));
     report.stacks.push(owner.runId);
   }
+  // Containers and networks are found by their labels, not by run dirs: a run dir may be gone
+  // (a reboot empties /dev/shm) while its containers still run.
+  const containers = await reapOrphanContainers();
+  for (const runId of containers.runs) if (!report.stacks.includes(runId)) report.stacks.push(runId);
+  report.containers.push(...containers.containers);
+  report.networks.push(...containers.networks);
   return report;
 }

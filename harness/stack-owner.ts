@@ -10,6 +10,8 @@ export interface OwnerCallbacks {
   onReady: (state: StackState) => void;
   onError: (error: RushhourError) => void;
   onStopped?: (failures: string[]) => void;
+  /** Lines to show while a long boot step runs (a first containers boot builds images). */
+  onProgress?: (line: string) => void;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function ownStack(config: ResolvedConfig, provider: Provider, callb
 
   let stack;
   try {
-    stack = await up(config, provider, { signal: booting.signal });
+    stack = await up(config, provider, { signal: booting.signal, progress: callbacks.onProgress });
   } catch (error) {
     const rushhourError = asRushhourError(error);
     callbacks.onError(rushhourError);

@@ -74,13 +74,20 @@ describe('CLI: errors are a code, a message and a hint, with a stable exit code'
     [['up', '--no-such-flag'], 2, 'RUSHHOUR_ERR_USAGE'],
     [['up', '--config', 'nope.ts'], 2, 'RUSHHOUR_ERR_CONFIG_NOT_FOUND'],
     [['up', '--provider', 'cloud'], 2, 'RUSHHOUR_ERR_USAGE'],
-    [['up', '--provider', 'containers'], 3, 'RUSHHOUR_ERR_PROVIDER_UNAVAILABLE'],
     [['probe'], 2, 'RUSHHOUR_ERR_STACK_NOT_UP'],
     [['run', 'smoke'], 2, 'RUSHHOUR_ERR_USAGE'],
   ])('rushhour %j → exit %i %s', (args, code, errorCode) => {
     const result = rushhour(args, scratchDir());
     expect(result.code).toBe(code);
     expect(result.stderr.startsWith(`${errorCode}: `)).toBe(true);
+    noStackTrace(result.stderr);
+  });
+
+  test('--provider containers with no Docker engine answering: exit 3 RUSHHOUR_ERR_PROVIDER_UNAVAILABLE', () => {
+    const result = rushhour(['up', '--provider', 'containers'], scratchDir(), 60_000, { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^RUSHHOUR_ERR_PROVIDER_UNAVAILABLE: .*Docker engine/);
+    expect(result.stderr).toContain('install-deps --containers');
     noStackTrace(result.stderr);
   });
 

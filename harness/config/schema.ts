@@ -21,6 +21,18 @@ const poolSchema = z.strictObject({
   maxWaiting: int(0, 10_000).default(50),
 });
 
+// Docker image references: name[:tag][@digest], lowercase repository path.
+const imageRef = z.string().regex(/^[a-z0-9]+(?:[._\/:@-][a-zA-Z0-9_.-]+)*$/, 'must be a Docker image reference such as postgres:15-bookworm');
+
+/** The official images the containers provider uses unless told otherwise (DESIGN.md). */
+export const OFFICIAL_IMAGES = {
+  postgres: 'postgres:15-bookworm',
+  redis: 'redis:7-bookworm',
+  prometheus: 'prom/prometheus:v2.53.4',
+  faultProxy: 'ghcr.io/shopify/toxiproxy:2.12.0',
+  node: 'node:20-bookworm-slim',
+} as const;
+
 export const configSchema = z.strictObject({
   /** Where the stack runs. Default: containers when a Docker engine answers, else local. */
   provider: z.enum(['local', 'containers']).optional(),
@@ -37,6 +49,29 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /** The whole boot (components, migrations, seed, readiness) must finish within this. */
       bootTimeoutMs: int(1_000, 600_000).default(60_000),
+    })
+    .prefault({}),
+  containers: z
+    .strictObject({
+      /**
+       * Where the containers provider's images come from. `official`: the images below (pulled
+       * when missing). `offline`: rushhour's own, built here without a registry (`rushhour
+       * images build --offline`). `auto`: the images below when present or pullable, else the
+       * offline ones (built on first use).
+       */
+      imageSource: z.enum(['auto', 'official', 'offline']).default('auto'),
+      images: z
+        .strictObject({
+          postgres: imageRef.default(OFFICIAL_IMAGES.postgres),
+          redis: imageRef.default(OFFICIAL_IMAGES.redis),
+          prometheus: imageRef.default(OFFICIAL_IMAGES.prometheus),
+          faultProxy: imageRef.default(OFFICIAL_IMAGES.faultProxy),
+          /** The base the SUT image is built on. */
+          node: imageRef.default(OFFICIAL_IMAGES.node),
+          /** A ready-made SUT image (your own build); when unset, rushhour builds one from system-under-test/containers/. */
+          sut: imageRef.optional(),
+        })
+        .prefault({}),
     })
     .prefault({}),
   sut: z

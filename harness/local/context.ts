@@ -21,24 +21,6 @@ export interface LocalContext {
   signal: AbortSignal;
 }
 
-/**
- * Runs boot steps in parallel, but unlike Promise.all never leaves a step running behind a
- * failure: the first failure aborts the boot signal, every other step is awaited until it has
- * settled, and only then is the first failure thrown (so teardown sees everything started).
- */
-export async function allSteps<T extends readonly unknown[]>(ctx: LocalContext & { abort: (reason: unknown) => void }, steps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  const results = await Promise.allSettled(
-    (steps as readonly Promise<unknown>[]).map((step) =>
-      step.catch((error: unknown) => {
-        ctx.abort(error);
-        throw error;
-      }),
-    ),
-  );
-  if (ctx.signal.aborted) throw ctx.signal.reason;
-  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
-}
-
 export function logFile(ctx: LocalContext, name: string): string {
   const dir = path.join(ctx.runDir, 'logs');
   mkdirSync(dir, { recursive: true });

@@ -3,7 +3,6 @@ import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { seedDatabase, type DatasetSummary } from '../../fixtures/index.ts';
 import { requireBinaries } from '../binaries.ts';
 import type { ResolvedConfig } from '../config/schema.ts';
-import { asRushhourError, RushhourError } from '../errors.ts';
 import { Lifecycle } from '../lifecycle.ts';
 import { debug } from '../log.ts';
 import { newRunId, runDirFor, writeOwner, type OwnerRecord } from '../owner.ts';
@@ -12,8 +11,9 @@ import { processStartTime, runToCompletion } from '../process.ts';
 import { gatewayUpstreams, planInstances, serviceEnv } from '../stack-plan.ts';
 import type { ComponentInfo, RunningStack, Topology } from '../topology.ts';
 import type { LocalComponent } from './component.ts';
-import { allSteps, logFile, remainingMs, type LocalContext } from './context.ts';
-import { localControls } from './controls.ts';
+import { allSteps, bootControl, bootFailure, runningStack, type BootControl } from '../boot.ts';
+import { controlsOver } from '../controls.ts';
+import { logFile, remainingMs, type LocalContext } from './context.ts';
 import { postgresUrl, startPostgresPrimary, startPostgresReplica } from './postgres.ts';
 import { startFaultProxyComponent } from './fault-proxy.ts';
 import { startPrometheus } from './prometheus.ts';
@@ -61,19 +61,14 @@ export async function bootLocalStack(config: ResolvedConfig, options: { signal?:
   const components = new Map<string, LocalComponent>();
   // One controller for the boot: the first failed step or an interrupt aborts it, and every
   // step still in flight stops early instead of starting processes behind the teardown.
-  const controller = new AbortController();
-  const abort = (reason: unknown) => {
-    if (!controller.signal.aborted) controller.abort(reason);
-  };
-  options.signal?.addEventListener('abort', () => abort(new RushhourError('RUSHHOUR_ERR_INTERRUPTED', 'boot interrupted')), { once: true });
-  if (options.signal?.aborted) abort(new RushhourError('RUSHHOUR_ERR_INTERRUPTED', 'boot interrupted'));
+  const control = bootControl(options.signal);
   const ctx: BootContext = {
     runId,
     runDir,
     lifecycle,
     deadline: Date.now() + config.stack.bootTimeoutMs,
-    signal: controller.signal,
-    abort,
+    signal: control.signal,
+    abort: control.abort,
     components,
     track: (handle) => {
       // A restarted component replaces its old entry: the reaper needs the live pid.
@@ -86,27 +81,14 @@ export async function bootLocalStack(config: ResolvedConfig, options: { signal?:
   try {
     const topology = await boot(ctx, config, bins, mark);
     mark('ready');
-    return {
-      topology,
-      controls: localControls(components),
-      timings,
-      stop: () => lifecycle.teardown(),
-      [Symbol.asyncDispose]: async () => {
-        await lifecycle.teardown();
-      },
-    };
+    return runningStack(topology, controlsOver(components), timings, lifecycle);
   } catch (error) {
-    abort(error);
-    const failures = await lifecycle.teardown();
-    // An interrupt wins over whatever error it caused in the steps it cut short.
-    const cause = controller.signal.reason instanceof RushhourError && controller.signal.reason.code === 'RUSHHOUR_ERR_INTERRUPTED' ? controller.signal.reason : error;
-    const wrapped = asRushhourError(cause);
-    if (failures.length) throw new RushhourError(wrapped.code, wrapped.message, { cause, details: [...wrapped.details, ...failures.map((f) => `teardown: ${f}`)] });
-    throw wrapped.code === 'RUSHHOUR_ERR_INTERNAL' ? new RushhourError('RUSHHOUR_ERR_BOOT_FAILED', wrapped.message, { cause }) : wrapped;
+    control.abort(error);
+    throw bootFailure(control, error, await lifecycle.teardown());
   }
 }
 
-type BootContext = LocalContext & { abort: (reason: unknown) => void };
+type BootContext = LocalContext & BootControl;
 
 async function boot(
   ctx: BootContext,

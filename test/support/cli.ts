@@ -12,8 +12,8 @@ export function scratchDir(files: Record<string, string> = {}): string {
   return dir;
 }
 
-export function rushhour(args: string[], cwd: string, timeoutMs = 60_000) {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: timeoutMs });
+export function rushhour(args: string[], cwd: string, timeoutMs = 60_000, env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, ...env } });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -26,8 +26,12 @@ export function rushhourAsync(args: string[], cwd: string) {
   return { child, exited, output: () => stdout };
 }
 
-/** A small stack that boots fast: plain object export, so the file needs no imports. */
+/**
+ * A small local stack that boots fast: plain object export, so the file needs no imports. The
+ * provider is explicit: these tests are about child processes, whatever engine runs here.
+ */
 export const smallStackConfig = `export default {
+  provider: 'local',
   stack: { matching: { replicas: 1 }, booking: { replicas: 1 } },
   fixtures: { routes: 500, drivers: 200, riders: 200 },
 };

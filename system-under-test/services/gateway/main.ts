@@ -16,6 +16,9 @@ const memberSchema = z.strictObject({ name: z.string().min(1), url: z.url(), wei
 const env = readEnv({
   ...common,
   ADMIN_PORT: integer(0, 65_535),
+  // Loopback unless the deployer says otherwise: in a container the admin port must listen on
+  // the container's interface, and the container runtime publishes it to the host only.
+  ADMIN_HOST: z.string().default('127.0.0.1'),
   ADMIN_TOKEN: z.string().min(16),
   UPSTREAMS: z
     .string()
@@ -164,7 +167,7 @@ admin.put('/admin/upstreams/:group/weights', async (request) => {
 });
 
 await new Promise<void>((resolve) => publicServer.listen(env.PORT, env.HOST, resolve));
-await admin.listen(env.ADMIN_PORT, '127.0.0.1');
+await admin.listen(env.ADMIN_PORT, env.ADMIN_HOST);
 const stopChecks = startHealthChecks(Object.values(groups), log, env.HEALTH_INTERVAL_MS);
 log.info('listening', { port: env.PORT, adminPort: env.ADMIN_PORT });
 onShutdown(log, [publicServer, admin.server], async () => {
