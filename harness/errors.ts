@@ -9,6 +9,7 @@ export const errorCatalogue = {
   RUSHHOUR_ERR_CONFIG_NOT_FOUND: { exit: ExitCode.usage, hint: 'Create harness.config.ts at the project root, or pass --config FILE.' },
   RUSHHOUR_ERR_CONFIG_LOAD: { exit: ExitCode.usage, hint: 'The config file must `export default defineConfig({...})` and import without errors.' },
   RUSHHOUR_ERR_CONFIG_INVALID: { exit: ExitCode.usage, hint: 'Fix the fields listed above; docs/configuration.md describes each one.' },
+  RUSHHOUR_ERR_THRESHOLD_INVALID: { exit: ExitCode.usage, hint: 'Thresholds follow k6: `p(95)<200`, `rate<0.01`, `count>0` on a metric or `metric{tag:value}`; see docs/scenarios.md.' },
   RUSHHOUR_ERR_STATE_CORRUPT: { exit: ExitCode.usage, hint: 'Run `npx rushhour down` to reap the stack and remove the state file.' },
   RUSHHOUR_ERR_STACK_NOT_UP: { exit: ExitCode.usage, hint: 'Start one with `npx rushhour up`.' },
   RUSHHOUR_ERR_BINARY_MISSING: { exit: ExitCode.environment, hint: 'Run `npx rushhour install-deps`, or install the packages named above.' },

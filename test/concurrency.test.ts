@@ -10,7 +10,10 @@ test('many concurrent holds for more seats than a route has: exactly its capacit
   const answers = await Promise.all(Array.from({ length: attempts }, (_, i) => hold(routeId, 1 + (i % riders), 1, `race-${randomUUID()}`)));
   const statuses = answers.map((a) => a.status);
   expect(statuses.filter((s) => s === 201)).toHaveLength(capacity);
-  expect(statuses.filter((s) => s === 409)).toHaveLength(attempts - capacity);
+  // The rest are refused: 409 when they reached the database, or 503 + Retry-After when the
+  // pools shed them (on a busy machine 60 at once can outrun the pools' wait queue).
+  expect(statuses.filter((s) => s !== 201 && s !== 409 && s !== 503)).toEqual([]);
+  for (const answer of answers.filter((a) => a.status === 503)) expect(answer.headers.get('retry-after')).toBeTruthy();
   const route = await withPrimary(async (c) => (await c.query('SELECT seats_available FROM routes WHERE id = $1', [routeId])).rows[0]);
   expect(route.seats_available).toBe(0);
   const held = await withPrimary(async (c) => (await c.query(`SELECT count(*)::int AS n FROM bookings WHERE route_id = $1 AND status = 'HELD'`, [routeId])).rows[0].n);

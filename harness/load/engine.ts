@@ -1,0 +1,130 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MetricRegistry } from '../metrics/registry.ts';
+import type { HttpClient } from './client.ts';
+import { LoadClient } from './client.ts';
+import { arrivals, valueAt, type Plan } from './executors.ts';
+
+/** One iteration of a VU: a journey of requests. Throwing is recorded, never propagated. */
+export type Iteration = (http: HttpClient, vu: { id: number; iteration: number }) => Promise<void>;
+
+export interface EngineOptions {
+  target: string;
+  plan: Plan;
+  iteration: Iteration;
+  metrics: MetricRegistry;
+  /** Aborted by Ctrl-C or an abortOnFail threshold: no new iterations start. */
+  signal: AbortSignal;
+  /** How long in-flight iterations may finish after the plan ends (k6's gracefulStop, 30 s). */
+  gracefulStopMs?: number;
+  requestTimeoutMs?: number;
+  /** Called once a second with the seconds elapsed (for continuous evaluation and the record). */
+  onSecond?: (second: number) => void;
+}
+
+export interface EngineResult {
+  startedAt: number;
+  durationMs: number;
+  iterations: number;
+  dropped: number;
+  iterationErrors: number;
+  maxVUsUsed: number;
+  aborted: boolean;
+}
+
+/**
+ * Runs a plan: the open model starts iterations on the arrival schedule whatever the answers
+ * take (an iteration that finds no idle VU, with maxVUs reached, is dropped and counted, with
+ * no latency sample, as k6 does); the closed model keeps N VUs looping, N following the stages.
+ */
+export async function runPlan(options: EngineOptions): Promise<EngineResult> {
+  const { plan, metrics, signal } = options;
+  const startedAt = performance.now();
+  const client = new LoadClient(options.target, metrics, { connections: plan.maxVUs, timeoutMs: options.requestTimeoutMs ?? 10_000, startedAt });
+  const result: EngineResult = { startedAt, durationMs: 0, iterations: 0, dropped: 0, iterationErrors: 0, maxVUsUsed: 0, aborted: false };
+  const inFlight = new Set<Promise<void>>();
+  let active = 0;
+  let iterationCount = 0;
+  const runIteration = (vu: number, intendedStart: number): Promise<void> => {
+    const begun = performance.now();
+    const http = client.forIteration(intendedStart, {});
+    active++;
+    result.maxVUsUsed = Math.max(result.maxVUsUsed, active);
+    metrics.gauge('vus', active);
+    const promise = options
+      .iteration(http, { id: vu, iteration: iterationCount++ })
+      .catch(() => {
+        result.iterationErrors++;
+      })
+      .finally(() => {
+        active--;
+        result.iterations++;
+        metrics.count('iterations');
+        metrics.trend('iteration_duration', performance.now() - begun);
+        inFlight.delete(promise);
+      });
+    inFlight.add(promise);
+    return promise;
+  };
+
+  let second = 0;
+  // Not `onSecond?.(++second)`: an optional call skips evaluating its arguments.
+  const advanceTo = (now: number) => {
+    while (second < now) {
+      second++;
+      options.onSecond?.(second);
+    }
+  };
+  const ticker = setInterval(() => advanceTo(Math.floor((performance.now() - startedAt) / 1_000)), 200);
+  metrics.gauge('vus_max', plan.maxVUs);
+  try {
+    if (plan.model === 'open') {
+      let vuIds = 0;
+      const idle: number[] = Array.from({ length: plan.preAllocatedVUs }, () => ++vuIds);
+      for (const offset of arrivals(plan.stages)) {
+        if (signal.aborted) break;
+        const due = startedAt + offset;
+        const wait = due - performance.now();
+        if (wait > 1) await sleep(wait, undefined, { signal }).catch(() => {});
+        if (signal.aborted) break;
+        const vu = idle.pop() ?? (vuIds < plan.maxVUs ? ++vuIds : undefined);
+        if (vu === undefined) {
+          result.dropped++;
+          metrics.count('dropped_iterations');
+          continue;
+        }
+        void runIteration(vu, due).then(() => idle.push(vu));
+      }
+      // The schedule's last start may come before the plan's end: keep the clock honest.
+      const left = startedAt + plan.durationMs - performance.now();
+      if (left > 0 && !signal.aborted) await sleep(left, undefined, { signal }).catch(() => {});
+    } else {
+      const loops: Promise<void>[] = [];
+      const end = startedAt + plan.durationMs;
+      const target = () => Math.round(valueAt(plan.stages, performance.now() - startedAt));
+      const vuLoop = async (vu: number) => {
+        // A VU above the current target waits (ramping down), and ends with the plan.
+        while (!signal.aborted && performance.now() < end) {
+          if (vu > target()) {
+            await sleep(50);
+            continue;
+          }
+          await runIteration(vu, performance.now());
+        }
+      };
+      for (let vu = 1; vu <= plan.maxVUs; vu++) loops.push(vuLoop(vu));
+      await Promise.all(loops);
+    }
+  } finally {
+    result.aborted = signal.aborted;
+    // In-flight iterations get gracefulStop to finish; then the pool is closed under them.
+    const graceTimer = new AbortController();
+    const grace = sleep(options.gracefulStopMs ?? 30_000, 'timeout' as const, { signal: graceTimer.signal }).catch(() => 'cancelled' as const);
+    await Promise.race([Promise.allSettled([...inFlight]), grace]);
+    graceTimer.abort();
+    clearInterval(ticker);
+    result.durationMs = performance.now() - startedAt;
+    advanceTo(Math.floor(result.durationMs / 1_000));
+    await client.close();
+  }
+  return result;
+}
