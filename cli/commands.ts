@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -16,14 +16,21 @@ import {
   ownStack,
   probeStack,
   reapOrphans,
+  importDefault,
   readState,
   requireDocker,
+  runScenario,
+  validateScenario,
+  type ScenarioDefinition,
   resolveImages,
   RushhourError,
   stateFile,
   type StackState,
 } from '../harness/index.ts';
 import { ApiError, startFaultProxy, TOXIPROXY_API_VERSION } from '../chaos/proxy/index.ts';
+import { renderConsoleSummary } from '../reports/console.ts';
+import { renderJUnit } from '../reports/junit.ts';
+import { builtinScenarios } from '../scenarios/index.ts';
 import { printEndpoints, printProbe, printStatus } from './output.ts';
 
 export interface Command {
@@ -276,6 +283,78 @@ const proxyCommand: Command = {
   },
 };
 
+async function resolveScenario(nameOrFile: string): Promise<{ scenario: ScenarioDefinition; source: string }> {
+  const builtin = builtinScenarios[nameOrFile];
+  if (builtin) return { scenario: builtin, source: `scenarios/${nameOrFile}.ts` };
+  const file = path.resolve(nameOrFile);
+  if (!/\.(ts|mts|js|mjs)$/.test(nameOrFile) || !existsSync(file)) {
+    throw new RushhourError('RUSHHOUR_ERR_SCENARIO_NOT_FOUND', `no built-in scenario "${nameOrFile}" and no scenario file at ${nameOrFile}`, {
+      details: [`built-in: ${Object.keys(builtinScenarios).join(', ')}`],
+    });
+  }
+  const relative = path.relative(process.cwd(), file) || file;
+  return { scenario: validateScenario(await importDefault(file, relative, 'RUSHHOUR_ERR_SCENARIO_INVALID'), relative), source: relative };
+}
+
+const runCommand: Command = {
+  summary: 'run a load scenario: boot or reuse the stack, drive it, judge it, write runs/<id>/',
+  help:
+    'rushhour run <scenario|file.ts> [--scale N] [--provider local|containers] [--out DIR] [--target URL [--allow-remote-target]] [--config FILE]\n' +
+    '  Runs a built-in scenario (see `rushhour list`) or a scenario file. Reuses the stack that `up` left running here,\n' +
+    '  else boots one and tears it down at the end. --scale shrinks durations and rates (0.1 = a tenth).\n' +
+    '  Writes runs/<id>/run.json and junit.xml (runs/latest points at the newest); exit 0 passed, 99 a check failed.',
+  options: { ...configOption, provider: { type: 'string' }, scale: { type: 'string' }, out: { type: 'string' }, target: { type: 'string' }, 'allow-remote-target': { type: 'boolean' } },
+  async run(values, positionals) {
+    if (positionals.length !== 1) throw new RushhourError('RUSHHOUR_ERR_USAGE', 'usage: rushhour run <scenario|file.ts> [options]', { hint: `Built-in scenarios: ${Object.keys(builtinScenarios).join(', ')}.` });
+    const scale = values.scale === undefined ? 1 : Number(values.scale);
+    if (!(scale > 0 && scale <= 10)) throw new RushhourError('RUSHHOUR_ERR_USAGE', `--scale must be a number in (0, 10], not "${values.scale}"`);
+    const { config } = await loadConfig({ file: values.config as string | undefined });
+    const { scenario, source } = await resolveScenario(positionals[0]!);
+    const target = values.target as string | undefined;
+    const provider = target ? 'local' : await chooseProvider(values.provider as string | undefined, config);
+    const interrupt = new AbortController();
+    const onSignal = () => interrupt.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const outcome = await runScenario({
+      scenario,
+      source,
+      config,
+      provider,
+      scale,
+      runsDir: path.resolve((values.out as string | undefined) ?? 'runs'),
+      target,
+      allowRemoteTarget: Boolean(values['allow-remote-target']),
+      signal: interrupt.signal,
+      progress: out,
+    });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    const junit = path.join(outcome.dir, 'junit.xml');
+    writeFileSync(junit, renderJUnit([outcome.record]));
+    out('');
+    out(renderConsoleSummary(outcome.record));
+    out('');
+    out(`  run record: ${path.relative(process.cwd(), path.join(outcome.dir, 'run.json'))} · JUnit: ${path.relative(process.cwd(), junit)}`);
+    if (outcome.exitCode === ExitCode.thresholdsFailed) {
+      const failed = outcome.record.verdict!.reasons;
+      process.stderr.write(`RUSHHOUR_ERR_THRESHOLDS_FAILED: ${scenario.name}: ${failed.length} check(s) failed\n${failed.map((reason) => `  ${reason}`).join('\n')}\n`);
+    }
+    return outcome.exitCode;
+  },
+};
+
+const listCommand: Command = {
+  summary: 'scenarios, experiments, plans',
+  help: 'rushhour list\n  The built-in scenarios with their executors (experiments and canary plans come with their issues).',
+  options: {},
+  async run() {
+    out('scenarios (rushhour run <name> [--scale 0.1]):');
+    for (const scenario of Object.values(builtinScenarios)) out(`  ${scenario.name.padEnd(12)} ${scenario.executor.type.padEnd(22)} ${scenario.description}`);
+    return ExitCode.passed;
+  },
+};
+
 const notYet = (summary: string, issue: string): Command => ({
   summary: `${summary} (not built yet: ${issue})`,
   help: summary,
@@ -291,11 +370,11 @@ export const commands: Record<string, Command> = {
   down,
   probe,
   'install-deps': installDepsCommand,
-  run: notYet('run a load scenario', 'load scenarios issue'),
+  run: runCommand,
   chaos: notYet('run a chaos experiment', 'chaos issue'),
   canary: notYet('run a canary rollout', 'canary issue'),
   report: notYet('render or compare run reports', 'reports issue'),
-  list: notYet('list scenarios, experiments, plans', 'load scenarios issue'),
+  list: listCommand,
   images,
   proxy: proxyCommand,
   __own: own,

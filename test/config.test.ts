@@ -75,7 +75,9 @@ describe('CLI: errors are a code, a message and a hint, with a stable exit code'
     [['up', '--config', 'nope.ts'], 2, 'RUSHHOUR_ERR_CONFIG_NOT_FOUND'],
     [['up', '--provider', 'cloud'], 2, 'RUSHHOUR_ERR_USAGE'],
     [['probe'], 2, 'RUSHHOUR_ERR_STACK_NOT_UP'],
-    [['run', 'smoke'], 2, 'RUSHHOUR_ERR_USAGE'],
+    [['run'], 2, 'RUSHHOUR_ERR_USAGE'],
+    [['run', 'smoke', '--scale', '0'], 2, 'RUSHHOUR_ERR_USAGE'],
+    [['images', 'pull'], 2, 'RUSHHOUR_ERR_USAGE'],
   ])('rushhour %j → exit %i %s', (args, code, errorCode) => {
     const result = rushhour(args, scratchDir());
     expect(result.code).toBe(code);

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import type { z } from 'zod';
 import { RushhourError } from '../errors.ts';
+import { importDefault } from '../module-loader.ts';
 import { configSchema, type ResolvedConfig, type UserConfig } from './schema.ts';
 
 export const DEFAULT_CONFIG_FILE = 'harness.config.ts';
@@ -49,22 +48,7 @@ export async function loadConfig(options: { cwd?: string; file?: string } = {}):
     return { config: harnessDefaults, file: null };
   }
   const relative = path.relative(cwd, file) || file;
-  let exported: unknown;
-  try {
-    // tsImport loads the file as an ES module whatever the nearest package.json says, so a
-    // config outside an ESM package (or a .ts beside a CommonJS one) still loads.
-    const module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
-    exported = module.default;
-    // Outside an ESM package the file is compiled as CommonJS, and its default export arrives
-    // wrapped once more ({ __esModule, default }).
-    if (exported && typeof exported === 'object' && (exported as { __esModule?: boolean }).__esModule) exported = (exported as { default?: unknown }).default;
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    throw new RushhourError('RUSHHOUR_ERR_CONFIG_LOAD', `${relative}: could not be imported: ${reason}`, { cause });
-  }
-  if (exported === undefined) {
-    throw new RushhourError('RUSHHOUR_ERR_CONFIG_LOAD', `${relative}: has no default export`);
-  }
+  const exported = await importDefault(file, relative, 'RUSHHOUR_ERR_CONFIG_LOAD');
   return { config: resolveConfig(exported, relative), file };
 }
 

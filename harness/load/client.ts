@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import type { MetricRegistry } from '../metrics/registry.ts';
 
 export interface RequestOptions {
@@ -34,10 +34,10 @@ export class LoadClient {
   readonly #timeoutMs: number;
   readonly #startedAt: number;
 
-  constructor(base: string, metrics: MetricRegistry, options: { connections: number; timeoutMs: number; startedAt: number }) {
+  constructor(PoolClass: typeof Pool, base: string, metrics: MetricRegistry, options: { connections: number; timeoutMs: number; startedAt: number }) {
     const url = new URL(base);
     this.#base = url.pathname.replace(/\/$/, '');
-    this.#pool = new Pool(url.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+    this.#pool = new PoolClass(url.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
     this.#metrics = metrics;
     this.#timeoutMs = options.timeoutMs;
     this.#startedAt = options.startedAt;

@@ -39,7 +39,10 @@ export interface EngineResult {
 export async function runPlan(options: EngineOptions): Promise<EngineResult> {
   const { plan, metrics, signal } = options;
   const startedAt = performance.now();
-  const client = new LoadClient(options.target, metrics, { connections: plan.maxVUs, timeoutMs: options.requestTimeoutMs ?? 10_000, startedAt });
+  // Loaded here, not at import time: a scenario file that imports the harness gets its own copy
+  // of it (module-loader.ts), and a second undici instance fails its own identity checks.
+  const { Pool } = await import('undici');
+  const client = new LoadClient(Pool, options.target, metrics, { connections: plan.maxVUs, timeoutMs: options.requestTimeoutMs ?? 10_000, startedAt });
   const result: EngineResult = { startedAt, durationMs: 0, iterations: 0, dropped: 0, iterationErrors: 0, maxVUsUsed: 0, aborted: false };
   const inFlight = new Set<Promise<void>>();
   let active = 0;
@@ -76,6 +79,8 @@ export async function runPlan(options: EngineOptions): Promise<EngineResult> {
   };
   const ticker = setInterval(() => advanceTo(Math.floor((performance.now() - startedAt) / 1_000)), 200);
   metrics.gauge('vus_max', plan.maxVUs);
+  // Zero is a value: a run that dropped nothing reports 0, not "no data".
+  metrics.count('dropped_iterations', 0);
   try {
     if (plan.model === 'open') {
       let vuIds = 0;

@@ -34,6 +34,8 @@ export class MetricRegistry {
   readonly #sub = new Map<string, { selector: Selector; sink: AnySink }[]>();
   readonly #seconds = new Map<number, Map<string, SecondBucket>>();
   readonly series: SeriesPoint[] = [];
+  /** Whole-run latency and failures per endpoint (the summary table). */
+  readonly endpoints = new Map<string, { trend: TrendSink; failed: number }>();
 
   constructor() {
     for (const [name, type] of Object.entries(METRIC_TYPES)) this.#base.set(name as MetricName, newSink(type));
@@ -84,6 +86,10 @@ export class MetricRegistry {
     this.rate('http_req_failed', sample.failed, tags);
     this.count('http_reqs', 1, tags);
     this.count('data_received', sample.bytes, tags);
+    let endpoint = this.endpoints.get(sample.endpoint);
+    if (!endpoint) this.endpoints.set(sample.endpoint, (endpoint = { trend: new TrendSink(), failed: 0 }));
+    endpoint.trend.add(sample.latencyMs);
+    if (sample.failed) endpoint.failed++;
     let seconds = this.#seconds.get(sample.second);
     if (!seconds) this.#seconds.set(sample.second, (seconds = new Map()));
     let bucket = seconds.get(sample.endpoint);

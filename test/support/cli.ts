@@ -17,6 +17,25 @@ export function rushhour(args: string[], cwd: string, timeoutMs = 60_000, env: R
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * Like `rushhour`, but without blocking this process: needed when the command talks to a server
+ * that this test process serves (spawnSync would freeze its event loop).
+ */
+export function rushhourAwait(args: string[], cwd: string, timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 export function rushhourAsync(args: string[], cwd: string) {
   const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -6,9 +6,13 @@ import type { Logger } from '../lib/log.ts';
  * Measures the replica's lag and decides where reads go. Lag is 0 when everything received has
  * been replayed; otherwise it is the age of the last replayed commit. (`now() -
  * pg_last_xact_replay_timestamp()` alone grows on an idle primary although nothing is behind.)
+ * A replica caught between receiving a record and replaying it (a few ms) would read as
+ * "behind by the time since the previous commit", which under sparse writes is seconds: so
+ * lag counts only when two measurements in a row find the replica behind.
  */
 export class ReadRouter {
   #lagSeconds = Number.POSITIVE_INFINITY;
+  #behindOnce = false;
   #replicaUp = false;
   #timer: NodeJS.Timeout | undefined;
 
@@ -40,7 +44,10 @@ export class ReadRouter {
                 extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 AS since_replay`,
       );
       const caughtUp = row?.caught_up === true;
-      this.#lagSeconds = caughtUp ? 0 : Math.max(0, row?.since_replay ?? Number.POSITIVE_INFINITY);
+      const behind = Math.max(0, row?.since_replay ?? Number.POSITIVE_INFINITY);
+      if (caughtUp) this.#lagSeconds = 0;
+      else if (this.#behindOnce || !this.#replicaUp) this.#lagSeconds = behind;
+      this.#behindOnce = !caughtUp;
       if (!this.#replicaUp) this.log.info('replica reachable', { lagSeconds: this.#lagSeconds });
       this.#replicaUp = true;
     } catch (error) {

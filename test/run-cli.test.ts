@@ -1,0 +1,155 @@
+// `rushhour run` end to end: against a real stack (the built-in smoke scenario, scaled down)
+// and, for the verdict paths, against a small loopback HTTP server through --target.
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { RunRecord } from '../harness/index.ts';
+import { rushhour, rushhourAwait, scratchDir, smallStackConfig } from './support/cli.ts';
+
+let server: http.Server;
+let target = '';
+beforeAll(async () => {
+  server = http.createServer((request, response) => {
+    // /slow answers after 30 ms; everything else at once.
+    setTimeout(() => response.end('ok'), request.url === '/slow' ? 30 : 0);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const rushhourEntry = path.resolve('harness/index.ts');
+const scenarioFile = (thresholds: string, extra = '') => `import { defineScenario } from '${rushhourEntry}';
+export default defineScenario({
+  name: 'probe-target',
+  description: 'GET /slow at 20/s',
+  executor: { type: 'constant-arrival-rate', rate: 20, duration: '2s', preAllocatedVUs: 5 },
+  needsStack: false,
+  workload: () => async (http) => { await http.request('slow', 'GET', '/slow'); },
+  thresholds: ${thresholds},
+  ${extra}
+});
+`;
+const readRecord = (dir: string): RunRecord => JSON.parse(readFileSync(path.join(dir, 'runs', 'latest', 'run.json'), 'utf8'));
+
+describe('rushhour run --target (no stack)', () => {
+  test('a passing run: exit 0, run.json with the verdict, JUnit, runs/latest', async () => {
+    const dir = scratchDir({ 'probe.ts': scenarioFile(`{ http_req_duration: ['p(95)<1000', 'min>=25'], http_reqs: ['count==40'], http_req_failed: ['rate==0'] }`) });
+    const result = await rushhourAwait(['run', 'probe.ts', '--target', target], dir);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const record = readRecord(dir);
+    expect(readlinkSync(path.join(dir, 'runs', 'latest'))).toBe(record.id);
+    expect(record).toMatchObject({ schema: 1, kind: 'load', name: 'probe-target', status: 'finished', provider: 'target', target, driver: 'rushhour-open-model' });
+    expect(record.verdict).toMatchObject({ ok: true, exitCode: 0, reasons: [] });
+    expect(record.verdict!.checks.map((c) => `${c.name} ${c.expression} ${c.ok}`)).toEqual([
+      'http_req_duration p(95)<1000 true',
+      'http_req_duration min>=25 true',
+      'http_reqs count==40 true',
+      'http_req_failed rate==0 true',
+    ]);
+    expect(record.client.endpoints.slow!.count).toBe(40);
+    // The server waits 30 ms: the measured latency cannot be less.
+    expect(record.client.endpoints.slow!.p50).toBeGreaterThanOrEqual(29);
+    expect(record.client.series.length).toBeGreaterThanOrEqual(2);
+    expect(record.generator!.cpu.length).toBeGreaterThanOrEqual(1);
+    const junit = readFileSync(path.join(dir, 'runs', record.id, 'junit.xml'), 'utf8');
+    expect(junit.match(/<testcase /g)?.length).toBe(4);
+    expect(junit).not.toContain('<failure');
+    expect(result.stdout).toContain('✓ pass');
+  });
+
+  test('an impossible threshold: exit 99, named on stderr, in run.json and as a JUnit failure', async () => {
+    const dir = scratchDir({ 'probe.ts': scenarioFile(`{ http_req_duration: ['p(95)<1'], http_req_failed: ['rate<0.5'] }`) });
+    const result = await rushhourAwait(['run', 'probe.ts', '--target', target], dir);
+    expect(result.code).toBe(99);
+    expect(result.stderr).toMatch(/^RUSHHOUR_ERR_THRESHOLDS_FAILED: probe-target: 1 check\(s\) failed\n {2}threshold http_req_duration: p\(95\)<1 \(observed \d+(\.\d+)?, target p\(95\) < 1\)/);
+    const record = readRecord(dir);
+    expect(record.verdict!.ok).toBe(false);
+    expect(record.verdict!.checks.filter((c) => !c.ok).map((c) => c.expression)).toEqual(['p(95)<1']);
+    const junit = readFileSync(path.join(dir, 'runs', record.id, 'junit.xml'), 'utf8');
+    expect(junit.match(/<failure /g)?.length).toBe(1);
+    expect(junit).toContain('failures="1"');
+  });
+
+  test('abortOnFail stops the run early and says so', async () => {
+    const dir = scratchDir({
+      'probe.ts': scenarioFile(`{ http_req_duration: [{ threshold: 'p(95)<1', abortOnFail: true }] }`).replace("duration: '2s'", "duration: '20s'"),
+    });
+    const started = Date.now();
+    const result = await rushhourAwait(['run', 'probe.ts', '--target', target], dir);
+    expect(result.code).toBe(99);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const record = readRecord(dir);
+    expect(record.status).toBe('aborted');
+    expect(record.timeline.some((event) => event.kind === 'abort')).toBe(true);
+    expect(record.verdict!.reasons[0]).toMatch(/^aborted by threshold http_req_duration: p\(95\)<1/);
+  });
+
+  test('an invalid threshold: exit 2 before any load, naming the string and the position', async () => {
+    const dir = scratchDir({ 'probe.ts': scenarioFile(`{ http_req_duration: ['p(95) < fast'] }`) });
+    const result = await rushhourAwait(['run', 'probe.ts', '--target', target], dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^RUSHHOUR_ERR_THRESHOLD_INVALID: probe\.ts: thresholds\["http_req_duration"\]\[0\]: "p\(95\) < fast" at position 9: "fast" is not a number/);
+    expect(existsSync(path.join(dir, 'runs'))).toBe(false);
+  });
+
+  test('a scenario file with bad fields: exit 2 listing each', async () => {
+    const dir = scratchDir({ 'probe.ts': `export default { name: 'Bad Name', description: 'x', executor: { type: 'constant-arrival-rate', duration: '1s', preAllocatedVUs: 1 }, workload: 3 };\n` });
+    const result = await rushhourAwait(['run', 'probe.ts', '--target', target], dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^RUSHHOUR_ERR_SCENARIO_INVALID: probe\.ts: 3 invalid field\(s\)/);
+    expect(result.stderr).toContain('probe.ts: name: lowercase letters, digits and dashes');
+    expect(result.stderr).toContain('probe.ts: executor.rate:');
+    expect(result.stderr).toContain('probe.ts: workload: must be a function');
+  });
+
+  test('a remote target is refused unless --allow-remote-target', async () => {
+    const dir = scratchDir({ 'probe.ts': scenarioFile(`{}`) });
+    const result = await rushhourAwait(['run', 'probe.ts', '--target', 'http://192.0.2.10:8080'], dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^RUSHHOUR_ERR_TARGET_NOT_ALLOWED: --target http:\/\/192\.0\.2\.10:8080 resolves to 192\.0\.2\.10, not loopback/);
+  });
+
+  test('an unknown scenario: exit 2 listing the built-in ones', async () => {
+    const result = await rushhourAwait(['run', 'nope'], scratchDir());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^RUSHHOUR_ERR_SCENARIO_NOT_FOUND: .*\n {2}built-in: smoke, ramp, spike, soak, read-heavy, write-heavy, mixed/);
+  });
+});
+
+describe('rushhour run against the stack', () => {
+  test('smoke at --scale 0.2 on a stack it boots: every check passes, server series recorded, the stack torn down', () => {
+    const dir = scratchDir({ 'harness.config.ts': smallStackConfig });
+    const result = rushhour(['run', 'smoke', '--scale', '0.2'], dir, 180_000);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const record = readRecord(dir);
+    expect(record.provider).toBe('local');
+    expect(record.verdict!.checks.map((c) => c.kind)).toEqual(['threshold', 'threshold', 'threshold', 'threshold', 'threshold', 'threshold', 'slo', 'slo', 'alert']);
+    expect(record.verdict!.checks.every((c) => c.ok && (c.kind !== 'slo' || c.observed !== null))).toBe(true);
+    expect(Object.keys(record.client.endpoints).sort()).toEqual(['book', 'get_booking', 'pay', 'search']);
+    const p95 = record.server.find((s) => s.name === 'server p95 latency')!;
+    expect(p95.points.length).toBeGreaterThan(0);
+    expect(existsSync(path.join(dir, '.rushhour', 'state.json'))).toBe(false);
+    expect(result.stdout).toContain('Tearing the stack down');
+  });
+
+  test('a PromQL SLO that does not parse: exit 2 naming it, before any load', () => {
+    const dir = scratchDir({
+      'harness.config.ts': smallStackConfig,
+      'bad-slo.ts': `import { defineScenario } from '${rushhourEntry}';
+export default defineScenario({
+  name: 'bad-slo', description: 'x',
+  executor: { type: 'constant-arrival-rate', rate: 1, duration: '1s', preAllocatedVUs: 1 },
+  workload: () => async () => {},
+  slos: [{ name: 'broken', query: 'sum(rate(http_requests_total[$window])', operator: '<', target: 1 }],
+});
+`,
+    });
+    const result = rushhour(['run', 'bad-slo.ts'], dir, 120_000);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^RUSHHOUR_ERR_SLO_INVALID: bad-slo\.ts: slos\["broken"\]: "sum\(rate\(http_requests_total\[\$window\]\)": .*parse error/);
+    expect(existsSync(path.join(dir, 'runs'))).toBe(false);
+  });
+});
