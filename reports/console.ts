@@ -33,6 +33,6 @@ export function renderConsoleSummary(record: RunRecord): string {
     lines.push(`  generator: CPU max ${(g.cpuCoresMax * 100).toFixed(0)} % of a core · event-loop lag p99 ${g.eventLoopLagMsP99} ms · dropped ${g.droppedIterations}${g.warning ? `\n  WARNING: ${g.warning}` : ''}`);
   }
   const verdict = record.verdict;
-  lines.push(verdict ? `  verdict: ${verdict.ok ? 'PASSED' : 'FAILED'} (exit ${verdict.exitCode})${verdict.reasons.length ? `\n    ${verdict.reasons.join('\n    ')}` : ''}` : `  verdict: none (${record.status})`);
+  lines.push(verdict ? `  verdict: ${verdict.ok ? 'PASSED' : record.status === 'interrupted' ? 'INTERRUPTED' : 'FAILED'} (exit ${verdict.exitCode})${verdict.reasons.length ? `\n    ${verdict.reasons.join('\n    ')}` : ''}` : `  verdict: none (${record.status})`);
   return lines.join('\n');
 }

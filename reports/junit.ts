@@ -23,12 +23,14 @@ export function renderJUnit(records: readonly RunRecord[]): string {
       const body = check.ok ? '' : `\n      <failure message="${escape(`observed ${observed}, target ${check.target}${check.note ? ` (${check.note})` : ''}`)}" type="${check.kind}">${escape(`${name}\nobserved: ${observed}\ntarget: ${check.target}\nwindow: ${check.window}`)}</failure>\n    `;
       return `    <testcase classname="rushhour.${escape(record.kind)}.${escape(record.name)}" name="${escape(name)}" time="0">${body}</testcase>`;
     });
-    // A run that ended without a verdict (interrupted, crashed) is an error, never a pass.
-    const errors = record.verdict ? 0 : 1;
-    if (!record.verdict) cases.push(`    <testcase classname="rushhour.${escape(record.kind)}.${escape(record.name)}" name="run" time="${time}">\n      <error message="${escape(`run ${record.status}`)}" type="${escape(record.status)}"/>\n    </testcase>`);
+    // A run that was interrupted or ended without a verdict is an error, never a pass, even
+    // when the checks it got to evaluate held.
+    const incomplete = !record.verdict || record.status === 'interrupted';
+    const errors = incomplete ? 1 : 0;
+    if (incomplete) cases.push(`    <testcase classname="rushhour.${escape(record.kind)}.${escape(record.name)}" name="run" time="${time}">\n      <error message="${escape(`run ${record.status}`)}" type="${escape(record.status)}"/>\n    </testcase>`);
     return `  <testsuite name="${escape(`${record.kind} ${record.name}`)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="0" time="${time}" timestamp="${escape(record.startedAt.replace(/\.\d+Z$/, ''))}" hostname="${escape(record.machine.hostname)}">\n    <properties>\n      <property name="run.id" value="${escape(record.id)}"/>\n      <property name="provider" value="${escape(record.provider)}"/>\n      <property name="scale" value="${record.scale}"/>\n    </properties>\n${cases.join('\n')}\n  </testsuite>`;
   });
-  const tests = records.reduce((sum, r) => sum + (r.verdict?.checks.length ?? 1), 0);
+  const tests = records.reduce((sum, r) => sum + (r.verdict?.checks.length ?? 0) + (!r.verdict || r.status === 'interrupted' ? 1 : 0), 0);
   const failures = records.reduce((sum, r) => sum + (r.verdict?.checks.filter((c) => !c.ok).length ?? 0), 0);
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="rushhour" tests="${tests}" failures="${failures}">\n${suites.join('\n')}\n</testsuites>\n`;
 }

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunRecord } from '../harness/index.ts';
-import { rushhour, rushhourAwait, scratchDir, smallStackConfig } from './support/cli.ts';
+import { eventually } from './support/api.ts';
+import { rushhour, rushhourAsync, rushhourAwait, scratchDir, smallStackConfig } from './support/cli.ts';
 
 let server: http.Server;
 let target = '';
@@ -85,6 +86,23 @@ describe('rushhour run --target (no stack)', () => {
     expect(record.status).toBe('aborted');
     expect(record.timeline.some((event) => event.kind === 'abort')).toBe(true);
     expect(record.verdict!.reasons[0]).toMatch(/^aborted by threshold http_req_duration: p\(95\)<1/);
+  });
+
+  test('Ctrl-C mid-run: exit 130, the record says interrupted, and JUnit reports an error, not a pass', async () => {
+    const dir = scratchDir({ 'probe.ts': scenarioFile(`{ http_req_failed: ['rate<0.5'] }`).replace("duration: '2s'", "duration: '30s'") });
+    const run = rushhourAsync(['run', 'probe.ts', '--target', target], dir);
+    await eventually(async () => existsSync(path.join(dir, 'runs', 'latest', 'run.json')), 10_000, 'the run to start');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(130);
+    const record = readRecord(dir);
+    expect(record.status).toBe('interrupted');
+    expect(record.verdict).toMatchObject({ ok: false, exitCode: 130, reasons: ['interrupted'] });
+    expect(record.durationMs).toBeLessThan(10_000);
+    const junit = readFileSync(path.join(dir, 'runs', record.id, 'junit.xml'), 'utf8');
+    expect(junit).toContain('<error message="run interrupted" type="interrupted"/>');
+    expect(junit).toContain('errors="1"');
+    expect(run.output()).toContain('verdict: INTERRUPTED (exit 130)');
   });
 
   test('an invalid threshold: exit 2 before any load, naming the string and the position', async () => {
