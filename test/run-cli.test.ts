@@ -26,7 +26,8 @@ const scenarioFile = (thresholds: string, extra = '') => `import { defineScenari
 export default defineScenario({
   name: 'probe-target',
   description: 'GET /slow at 20/s',
-  executor: { type: 'constant-arrival-rate', rate: 20, duration: '2s', preAllocatedVUs: 5 },
+  // maxVUs leaves room: this process serves the target, and a busy test runner slows it.
+  executor: { type: 'constant-arrival-rate', rate: 20, duration: '2s', preAllocatedVUs: 5, maxVUs: 100 },
   needsStack: false,
   workload: () => async (http) => { await http.request('slow', 'GET', '/slow'); },
   thresholds: ${thresholds},

@@ -29,14 +29,17 @@ export function watchGenerator(): { tick(t: number): void; finish(dropped: numbe
       // One busy core is the ceiling of one Node event loop.
       if (cpuMax >= 0.9) reasons.push(`generator CPU reached ${Math.round(cpuMax * 100)} % of a core`);
       if (lagP99 > 50) reasons.push(`event-loop lag p99 ${lagP99.toFixed(0)} ms`);
-      if (dropped > 0) reasons.push(`${dropped} iterations dropped (no free VU)`);
+      const notes: string[] = [];
+      if (reasons.length) notes.push(`the generator may have been the bottleneck: ${reasons.join('; ')}`);
+      // Drops are the VU pool's limit, not necessarily the generator's: say which.
+      if (dropped > 0) notes.push(`${dropped} iterations dropped: maxVUs reached (answers too slow for the VU pool, or the pool too small)`);
       return {
         cpu,
         eventLoopLagMsP99: Math.round(lagP99 * 10) / 10,
         eventLoopLagMsMax: Math.round(lagMax * 10) / 10,
         cpuCoresMax: cpuMax,
         droppedIterations: dropped,
-        warning: reasons.length ? `the generator may have been the bottleneck: ${reasons.join('; ')}` : null,
+        warning: notes.length ? notes.join('; ') : null,
       };
     },
   };

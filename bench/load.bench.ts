@@ -1,0 +1,117 @@
+// Load-generator benchmarks, each a ratio against peers measured in the same run:
+//   1. ceiling: requests/s of rushhour's closed-model driver vs wrk vs autocannon against the
+//      same trivial loopback server (in its own process), 50 connections, 10 s each;
+//   2. latency truth: an open-model run at 100 req/s against a server that answers in 10 ms
+//      but stalls for 1 s every 5 s. Ground truth per request is known (time to the end of the
+//      stall from the intended send, plus 10 ms); rushhour's p50/p99 beside autocannon's with
+//      its own coordinated-omission "correction" and with it switched off.
+// Usage: npm run bench:load [-- --seconds 10]
+import { spawn, spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { runPlan } from '../harness/load/engine.ts';
+import { executorSchema, planExecutor } from '../harness/load/executors.ts';
+import { MetricRegistry } from '../harness/metrics/registry.ts';
+import type { TrendSink } from '../harness/metrics/sinks.ts';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' } } });
+const seconds = Number(values.seconds);
+
+/** A server in a child process, so it does not share the generator's event loop. */
+async function startServer(mode: 'trivial' | 'stall'): Promise<{ url: string; startedAt: number; stop: () => void }> {
+  const source = `
+    const http = require('node:http');
+    const t0 = Date.now();
+    const server = http.createServer((req, res) => {
+      if (${mode === 'stall'}) {
+        // Stalls from second 5k to 5k+1: a request arriving then waits for the stall's end.
+        const t = (Date.now() - t0) % 5000;
+        const wait = (t >= 4000 ? 5000 - t : 0) + 10;
+        setTimeout(() => res.end('ok'), wait);
+      } else res.end('ok');
+    });
+    server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: server.address().port, t0 }) + '\\n'));`;
+  const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve) => child.stdout.once('data', (chunk) => resolve(String(chunk))));
+  const { port, t0 } = JSON.parse(line) as { port: number; t0: number };
+  return { url: `http://127.0.0.1:${port}`, startedAt: t0, stop: () => child.kill() };
+}
+
+const duration = (metrics: MetricRegistry) => metrics.sink({ metric: 'http_req_duration', key: 'http_req_duration', tags: {} }) as TrendSink;
+
+async function rushhourClosed(url: string): Promise<number> {
+  const metrics = new MetricRegistry();
+  const result = await runPlan({
+    target: url,
+    plan: planExecutor(executorSchema.parse({ type: 'constant-vus', vus: 50, duration: `${seconds}s` }), 1, 'bench'),
+    metrics,
+    signal: new AbortController().signal,
+    iteration: async (http) => {
+      await http.request('root', 'GET', '/');
+    },
+  });
+  return duration(metrics).count / (result.durationMs / 1_000);
+}
+
+function wrk(url: string): number | null {
+  const run = spawnSync('wrk', ['-t2', '-c50', `-d${seconds}s`, url], { encoding: 'utf8' });
+  if (run.status !== 0) return null;
+  const match = /Requests\/sec:\s+([\d.]+)/.exec(run.stdout);
+  return match ? Number(match[1]) : null;
+}
+
+async function autocannonRun(options: autocannon.Options): Promise<autocannon.Result> {
+  return autocannon({ ...options, duration: seconds });
+}
+
+function quantile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+// 1. Ceiling.
+{
+  const server = await startServer('trivial');
+  const ours = await rushhourClosed(server.url);
+  const theirs = wrk(server.url);
+  const ac = (await autocannonRun({ url: server.url, connections: 50 })).requests.average;
+  server.stop();
+  console.log(`ceiling (trivial loopback server, 50 connections, ${seconds} s each, 2 cores shared):`);
+  console.log(`  rushhour closed model ${ours.toFixed(0)} req/s · wrk ${theirs === null ? 'not installed' : `${theirs.toFixed(0)} req/s`} · autocannon ${ac.toFixed(0)} req/s`);
+  if (theirs !== null) console.log(`  rushhour / wrk = ${(ours / theirs).toFixed(2)} (target ≥ 0.95) · rushhour / autocannon = ${(ours / ac).toFixed(2)}`);
+}
+
+// 2. Latency truth under a periodic stall.
+{
+  const rate = 100;
+  const server = await startServer('stall');
+  const metrics = new MetricRegistry();
+  const intended: number[] = [];
+  const wallAtPerf = Date.now() - performance.now();
+  await runPlan({
+    target: server.url,
+    plan: planExecutor(executorSchema.parse({ type: 'constant-arrival-rate', rate, duration: `${seconds}s`, preAllocatedVUs: 200, maxVUs: 400 }), 1, 'bench'),
+    metrics,
+    signal: new AbortController().signal,
+    iteration: async (http) => {
+      intended.push(performance.now() + wallAtPerf);
+      await http.request('root', 'GET', '/');
+    },
+  });
+  // Ground truth: from each intended send, the rest of the stall (if any) plus 10 ms.
+  const truth = intended.map((wall) => {
+    const t = (wall - server.startedAt) % 5_000;
+    return (t >= 4_000 ? 5_000 - t : 0) + 10;
+  });
+  truth.sort((a, b) => a - b);
+  const ours = duration(metrics);
+  const corrected = await autocannonRun({ url: server.url, connections: 200, overallRate: rate });
+  const ignored = await autocannonRun({ url: server.url, connections: 200, overallRate: rate, ignoreCoordinatedOmission: true });
+  server.stop();
+  const fmt = (p50: number, p99: number) => `p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`;
+  console.log(`latency truth (${rate} req/s open model, 10 ms service, a 1 s stall every 5 s, ${seconds} s):`);
+  console.log(`  ground truth            ${fmt(quantile(truth, 50), quantile(truth, 99))}  (${truth.length} requests)`);
+  console.log(`  rushhour                ${fmt(ours.percentile(50), ours.percentile(99))}  (${ours.count} samples)`);
+  console.log(`  autocannon (its CO fix) ${fmt(corrected.latency.p50, corrected.latency.p99)}  (${(corrected.latency as unknown as { totalCount: number }).totalCount} samples for ${corrected.requests.total} requests)`);
+  console.log(`  autocannon (CO ignored) ${fmt(ignored.latency.p50, ignored.latency.p99)}  (${(ignored.latency as unknown as { totalCount: number }).totalCount} samples)`);
+  console.log(`  rushhour p99 / truth p99 = ${(ours.percentile(99) / quantile(truth, 99)).toFixed(2)}; autocannon (CO ignored) p99 / truth p99 = ${(ignored.latency.p99 / quantile(truth, 99)).toFixed(2)}`);
+}
