@@ -148,6 +148,8 @@ describe('rushhour run against the stack', () => {
     expect(record.verdict!.checks.map((c) => c.kind)).toEqual(['threshold', 'threshold', 'threshold', 'threshold', 'threshold', 'threshold', 'slo', 'slo', 'alert']);
     expect(record.verdict!.checks.every((c) => c.ok && (c.kind !== 'slo' || c.observed !== null))).toBe(true);
     expect(Object.keys(record.client.endpoints).sort()).toEqual(['book', 'get_booking', 'pay', 'search']);
+    expect((record.config as { sut: { webhookSecret: string } }).sut.webhookSecret).toBe('<redacted>');
+    expect(readFileSync(path.join(dir, 'runs', record.id, 'run.json'), 'utf8')).not.toContain('rushhour-local-webhook-secret');
     const p95 = record.server.find((s) => s.name === 'server p95 latency')!;
     expect(p95.points.length).toBeGreaterThan(0);
     expect(existsSync(path.join(dir, '.rushhour', 'state.json'))).toBe(false);

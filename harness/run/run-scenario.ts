@@ -190,7 +190,8 @@ async function drive(
     scale: options.scale,
     tools: { node: process.version, rushhour: '0.1.0' },
     machine: { platform: process.platform, arch: process.arch, cpus: os.cpus().length, memoryMB: Math.round(os.totalmem() / 2 ** 20), node: process.version, hostname: os.hostname() },
-    config: options.config,
+    // The record is a CI artifact: the webhook secret stays out of it.
+    config: { ...options.config, sut: { ...options.config.sut, webhookSecret: '<redacted>' } },
     executor: plan,
     timeline: plan.stages.map((stage, i) => ({ t: stage.startMs / 1_000, kind: 'stage' as const, label: `stage ${i + 1}: ${round(stage.from)} → ${round(stage.to)} ${plan.model === 'open' ? 'iterations/s' : 'VUs'} over ${formatDuration(stage.endMs - stage.startMs)}` })),
     client: { iterations: 0, dropped: 0, iterationErrors: 0, requests: 0, failedRequests: 0, maxVUsUsed: 0, endpoints: {}, series: [] },
