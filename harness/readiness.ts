@@ -2,8 +2,8 @@ import net from 'node:net';
 import pg from 'pg';
 import { postgresUrlFor } from './stack-plan.ts';
 
-// Readiness probes shared by both providers and by `status`: each answers true or false and
-// never throws, so a boot loop can poll it.
+// Readiness probes shared by both providers and by `status` (each answers true or false and
+// never throws, so a boot loop can poll it), and the first step on a fresh primary.
 
 export { isHttpOk } from './http.ts';
 
@@ -18,6 +18,17 @@ export async function canQuery(port: number, database: string, sql: string): Pro
     return false;
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+/** Creates the SUT's database on a fresh server (both providers, right after the primary answers). */
+export async function createDatabase(port: number, name = 'rushhour'): Promise<void> {
+  const admin = new pg.Client({ connectionString: postgresUrlFor('127.0.0.1', port, 'postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
   }
 }
 

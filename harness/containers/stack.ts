@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { seedDatabase, type DatasetSummary } from '../../fixtures/index.ts';
 import type { ResolvedConfig } from '../config/schema.ts';
 import { controlsOver } from '../controls.ts';
@@ -13,7 +12,7 @@ import { newRunId, runDirFor, writeOwner, type OwnerRecord } from '../owner.ts';
 import { projectRoot, sutRoot } from '../paths.ts';
 import { freePorts } from '../ports.ts';
 import { processStartTime } from '../process.ts';
-import { canQuery, isHttpOk, redisPing } from '../readiness.ts';
+import { canQuery, createDatabase, isHttpOk, redisPing } from '../readiness.ts';
 import { gatewayUpstreams, instanceEnv, planInstances, postgresServerArgs, postgresUrlFor, scrapeTargetFiles, serviceEnv, type PlannedInstance } from '../stack-plan.ts';
 import type { ComponentInfo, RunningStack, Topology } from '../topology.ts';
 import { ContainerComponent, runOnce, type ContainerSpec } from './component.ts';
@@ -117,7 +116,7 @@ export async function bootContainerStack(config: ResolvedConfig, options: Contai
     ];
 
     progress('starting containers...');
-    const [primary] = await allSteps(control, [
+    await allSteps(control, [
       startReady(postgresSpec('primary', primaryPort!, () => canQuery(primaryPort!, 'postgres', 'SELECT true AS ok'), 'accepting connections')),
       startReady({
         name: 'redis',
@@ -162,7 +161,6 @@ export async function bootContainerStack(config: ResolvedConfig, options: Contai
         return component;
       }),
     ]);
-    void primary;
 
     const primaryUrl = postgresUrlFor('127.0.0.1', primaryPort!);
     await createDatabase(primaryPort!);
@@ -236,16 +234,6 @@ export async function bootContainerStack(config: ResolvedConfig, options: Contai
   } catch (error) {
     control.abort(error);
     throw bootFailure(control, error, await lifecycle.teardown());
-  }
-}
-
-async function createDatabase(port: number): Promise<void> {
-  const admin = new pg.Client({ connectionString: postgresUrlFor('127.0.0.1', port, 'postgres') });
-  await admin.connect();
-  try {
-    await admin.query('CREATE DATABASE rushhour');
-  } finally {
-    await admin.end();
   }
 }
 

@@ -44,7 +44,7 @@ export class LoadClient {
   }
 
   /** A client for one iteration: its first request is charged from `intendedStart`. */
-  forIteration(intendedStart: number, tags: Record<string, string>): HttpClient {
+  forIteration(intendedStart: number): HttpClient {
     let first = true;
     return {
       request: async (endpoint, method, path, options = {}) => {
@@ -54,7 +54,7 @@ export class LoadClient {
         return this.#send(endpoint, method, path, options, from, actualStart);
       },
       check: (name, ok) => {
-        this.#metrics.rate('checks', ok, { ...tags, check: name });
+        this.#metrics.rate('checks', ok, { check: name });
         return ok;
       },
     };

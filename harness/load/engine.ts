@@ -49,7 +49,7 @@ export async function runPlan(options: EngineOptions): Promise<EngineResult> {
   let iterationCount = 0;
   const runIteration = (vu: number, intendedStart: number): Promise<void> => {
     const begun = performance.now();
-    const http = client.forIteration(intendedStart, {});
+    const http = client.forIteration(intendedStart);
     active++;
     result.maxVUsUsed = Math.max(result.maxVUsUsed, active);
     metrics.gauge('vus', active);

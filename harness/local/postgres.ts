@@ -1,6 +1,5 @@
 import path from 'node:path';
-import pg from 'pg';
-import { canQuery } from '../readiness.ts';
+import { canQuery, createDatabase } from '../readiness.ts';
 import { runToCompletion } from '../process.ts';
 import { postgresServerArgs, postgresUrlFor, type PostgresSettings } from '../stack-plan.ts';
 import type { LocalComponent } from './component.ts';
@@ -33,13 +32,7 @@ export async function startPostgresPrimary(ctx: LocalContext, bins: PostgresBina
     { stop: FAST_SHUTDOWN, ready: { probe: () => canQuery(port, 'postgres', 'SELECT true AS ok'), what: 'accepting connections' } },
   );
   await component.waitReady(remainingMs(ctx), ctx.signal);
-  const admin = new pg.Client({ connectionString: postgresUrl(port, 'postgres') });
-  await admin.connect();
-  try {
-    await admin.query('CREATE DATABASE rushhour');
-  } finally {
-    await admin.end();
-  }
+  await createDatabase(port);
   return component;
 }
 
