@@ -299,11 +299,11 @@ async function resolveScenario(nameOrFile: string): Promise<{ scenario: Scenario
 const runCommand: Command = {
   summary: 'run a load scenario: boot or reuse the stack, drive it, judge it, write runs/<id>/',
   help:
-    'rushhour run <scenario|file.ts> [--scale N] [--provider local|containers] [--out DIR] [--target URL [--allow-remote-target]] [--config FILE]\n' +
+    'rushhour run <scenario|file.ts> [--scale N] [--provider local|containers] [--out DIR] [--target URL [--allow-remote-target]] [--driver rushhour|autocannon] [--config FILE]\n' +
     '  Runs a built-in scenario (see `rushhour list`) or a scenario file. Reuses the stack that `up` left running here,\n' +
     '  else boots one and tears it down at the end. --scale shrinks durations and rates (0.1 = a tenth).\n' +
     '  Writes runs/<id>/run.json and junit.xml (runs/latest points at the newest); exit 0 passed, 99 a check failed.',
-  options: { ...configOption, provider: { type: 'string' }, scale: { type: 'string' }, out: { type: 'string' }, target: { type: 'string' }, 'allow-remote-target': { type: 'boolean' } },
+  options: { ...configOption, provider: { type: 'string' }, scale: { type: 'string' }, out: { type: 'string' }, target: { type: 'string' }, 'allow-remote-target': { type: 'boolean' }, driver: { type: 'string' } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new RushhourError('RUSHHOUR_ERR_USAGE', 'usage: rushhour run <scenario|file.ts> [options]', { hint: `Built-in scenarios: ${Object.keys(builtinScenarios).join(', ')}.` });
     const scale = values.scale === undefined ? 1 : Number(values.scale);
@@ -325,6 +325,7 @@ const runCommand: Command = {
       runsDir: path.resolve((values.out as string | undefined) ?? 'runs'),
       target,
       allowRemoteTarget: Boolean(values['allow-remote-target']),
+      driver: values.driver as string | undefined,
       signal: interrupt.signal,
       progress: out,
     });

@@ -24,6 +24,8 @@ export const errorCatalogue = {
   RUSHHOUR_ERR_PROVIDER_UNAVAILABLE: { exit: ExitCode.environment, hint: 'Use `--provider local`, or start a Docker engine.' },
   RUSHHOUR_ERR_IMAGE_UNAVAILABLE: { exit: ExitCode.environment, hint: 'Build the images without a registry: `npx rushhour images build --offline` (or set containers.imageSource).' },
   RUSHHOUR_ERR_IMAGE_BUILD_FAILED: { exit: ExitCode.environment, hint: 'The build step and its output are above; `npx rushhour images build --offline --debug` shows every command.' },
+  RUSHHOUR_ERR_K6_MISSING: { exit: ExitCode.environment, hint: 'Install k6 and put it on PATH, or run without --driver k6: the rushhour driver runs every built-in scenario.' },
+  RUSHHOUR_ERR_K6_SUMMARY_INVALID: { exit: ExitCode.environment, hint: 'The twin must export handleSummary from scenarios/k6/lib.ts; k6 output is in the run directory.' },
   RUSHHOUR_ERR_PROBE_FAILED: { exit: ExitCode.thresholdsFailed, hint: 'The SUT answered, but not as DESIGN.md says; the failing requests are listed above.' },
   RUSHHOUR_ERR_INTERRUPTED: { exit: ExitCode.interrupted, hint: 'Everything the command had started was torn down.' },
   RUSHHOUR_ERR_INTERNAL: { exit: ExitCode.harnessBug, hint: 'This is a bug in rushhour; rerun with --debug for the stack trace.' },

@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { createFeeders, Prng, type Feeders } from '../fixtures/index.ts';
-import { RushhourError, type HttpClient, type Iteration, type WorkloadContext } from '../harness/index.ts';
+import { RushhourError, type HttpClient, type Iteration, type RequestTemplate, type ScenarioDefinition, type WorkloadContext } from '../harness/index.ts';
 
 // The ride-booking journeys, from the seeds' user flows. Each request is tagged with its
 // endpoint (search, nearby, book, pay, get_booking), so thresholds can name
@@ -20,17 +21,18 @@ function setup(context: WorkloadContext): Journeys {
   return { feeders: createFeeders(context.dataset, context.seed), secret: context.topology.webhookSecret, held: [] };
 }
 
+const searchPath = (s: ReturnType<Feeders['search']>) => `/v1/routes/search?lat=${s.lat}&lng=${s.lng}&time=${encodeURIComponent(s.time)}&seats=${s.seats}&radius_m=${s.radiusM}`;
+const nearbyPath = (n: ReturnType<Feeders['nearby']>) => `/v1/drivers/nearby?lat=${n.lat}&lng=${n.lng}&radius_m=${n.radiusM}&limit=${n.limit}`;
+
 async function search(http: HttpClient, j: Journeys): Promise<number | undefined> {
-  const s = j.feeders.search();
-  const answer = await http.request('search', 'GET', `/v1/routes/search?lat=${s.lat}&lng=${s.lng}&time=${encodeURIComponent(s.time)}&seats=${s.seats}&radius_m=${s.radiusM}`);
+  const answer = await http.request('search', 'GET', searchPath(j.feeders.search()));
   const results = answer.json<{ results?: { routeId: number }[] }>()?.results;
   http.check('search answers a result list', answer.status === 200 && Array.isArray(results));
   return results?.[0]?.routeId;
 }
 
 async function nearby(http: HttpClient, j: Journeys): Promise<void> {
-  const n = j.feeders.nearby();
-  const answer = await http.request('nearby', 'GET', `/v1/drivers/nearby?lat=${n.lat}&lng=${n.lng}&radius_m=${n.radiusM}&limit=${n.limit}`);
+  const answer = await http.request('nearby', 'GET', nearbyPath(j.feeders.nearby()));
   http.check('nearby answers a driver list', answer.status === 200 && Array.isArray(answer.json<{ drivers?: unknown[] }>()?.drivers));
 }
 
@@ -121,5 +123,49 @@ export function requestMix(weights: Partial<Record<Step, number>>): (context: Wo
     };
   };
 }
+
+/**
+ * A fixed list of read requests from the feeders (searches and nearby lookups, `searchShare`
+ * of them searches), for drivers that walk a request list: autocannon cannot run a journey.
+ */
+export function readRequests(count: number, searchShare: number): (context: WorkloadContext) => RequestTemplate[] {
+  return (context) => {
+    const j = setup(context);
+    // Nearby lookups spread evenly through the list (request i is one when the running count
+    // of (1 − searchShare) · i steps up), so any stretch of it has the mix.
+    const nearbyShare = 1 - searchShare;
+    return Array.from({ length: count }, (_, i): RequestTemplate =>
+      Math.floor((i + 1) * nearbyShare) > Math.floor(i * nearbyShare)
+        ? { endpoint: 'nearby', method: 'GET', path: nearbyPath(j.feeders.nearby()) }
+        : { endpoint: 'search', method: 'GET', path: searchPath(j.feeders.search()) },
+    );
+  };
+}
+
+/**
+ * A built-in's k6 twin (scenarios/k6/<name>.ts) and the data it reads: samples from the same
+ * feeders, so k6 sends what the rushhour driver would (`twinData` in scenarios/k6/lib.ts).
+ */
+export function k6Twin(name: string): NonNullable<ScenarioDefinition['k6']> {
+  return {
+    script: fileURLToPath(new URL(`./k6/${name}.ts`, import.meta.url)),
+    data: (context) => {
+      const j = setup(context);
+      return {
+        webhookSecret: j.secret,
+        searches: Array.from({ length: 500 }, () => j.feeders.search()),
+        nearby: Array.from({ length: 200 }, () => j.feeders.nearby()),
+        bookings: Array.from({ length: 500 }, () => j.feeders.booking()),
+      };
+    },
+  };
+}
+
+/**
+ * The built-ins' warm-up: five seconds of the scenario's own workload at 10 iterations/s opens
+ * the services' pool connections and fills the cache, so a 6-second CI run (--scale 0.1) is
+ * not judged on cold connections. A scenario about cold starts would leave it out.
+ */
+export const WARMUP = { duration: '5s', rate: 10 } as const;
 
 export const OPENRIDE_MIX = { search: 40, book: 30, pay: 20, get_booking: 10 } as const;

@@ -1,5 +1,5 @@
 import { defineScenario } from '../harness/index.ts';
-import { bookingFlow } from './journeys.ts';
+import { WARMUP, bookingFlow, k6Twin } from './journeys.ts';
 import { serverErrorRatioBelow, serverP95Below } from './slos.ts';
 
 /** A short, gentle run of the booking journey: does the whole path work and stay fast? */
@@ -8,6 +8,8 @@ export default defineScenario({
   description: 'booking journey at 5 iterations/s for 30 s',
   executor: { type: 'constant-arrival-rate', rate: 5, timeUnit: '1s', duration: '30s', preAllocatedVUs: 10, maxVUs: 50 },
   workload: bookingFlow,
+  warmup: WARMUP,
+  k6: k6Twin('smoke'),
   thresholds: {
     http_req_failed: ['rate<0.01'],
     http_req_duration: ['p(95)<500', 'p(99)<1000'],

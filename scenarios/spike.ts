@@ -1,5 +1,5 @@
 import { defineScenario } from '../harness/index.ts';
-import { OPENRIDE_MIX, requestMix } from './journeys.ts';
+import { OPENRIDE_MIX, WARMUP, k6Twin, requestMix } from './journeys.ts';
 import { serverErrorRatioBelow } from './slos.ts';
 
 /** Baseline, then ten times the rate at once, held, then back: does the system absorb it and recover? */
@@ -21,10 +21,13 @@ export default defineScenario({
     maxVUs: 300,
   },
   workload: requestMix(OPENRIDE_MIX),
+  warmup: WARMUP,
+  k6: k6Twin('spike'),
   thresholds: {
     http_req_failed: ['rate<0.05'],
     http_req_duration: ['p(99)<2000'],
   },
   slos: [serverErrorRatioBelow(0.05)],
+  recovery: { within: '15s' },
   alerts: 'ignore',
 });

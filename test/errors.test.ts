@@ -6,7 +6,7 @@ const doc = readFileSync('docs/errors.md', 'utf8');
 const rows = (text: string, pattern: RegExp) => [...text.matchAll(pattern)].map((m) => [m[1]!, Number(m[2])] as const);
 
 test('docs/errors.md lists exactly the catalogue, with the same exit codes', () => {
-  const documented = new Map(rows(doc, /^\| (RUSHHOUR_ERR_[A-Z_]+) \| (\d+) \|/gm));
+  const documented = new Map(rows(doc, /^\| (RUSHHOUR_ERR_[A-Z0-9_]+) \| (\d+) \|/gm));
   const catalogued = new Map(Object.entries(errorCatalogue).map(([code, entry]) => [code, entry.exit as number]));
   expect(documented).toEqual(catalogued);
 });

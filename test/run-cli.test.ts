@@ -11,8 +11,17 @@ import { rushhour, rushhourAsync, rushhourAwait, scratchDir, smallStackConfig } 
 
 let server: http.Server;
 let target = '';
+const served: number[] = [];
 beforeAll(async () => {
   server = http.createServer((request, response) => {
+    // /capacity serves 35 requests in any second and sheds the rest with 503: a known knee.
+    if (request.url === '/capacity') {
+      const now = Date.now();
+      while (served.length && served[0]! <= now - 1_000) served.shift();
+      if (served.length >= 35) return void response.writeHead(503).end('busy');
+      served.push(now);
+      return void response.end('ok');
+    }
     // /slow answers after 30 ms; everything else at once.
     setTimeout(() => response.end('ok'), request.url === '/slow' ? 30 : 0);
   });
@@ -106,6 +115,95 @@ describe('rushhour run --target (no stack)', () => {
     expect(run.output()).toContain('verdict: INTERRUPTED (exit 130)');
   });
 
+  test('a breakpoint search stops at the first broken step and reports the knee (exit 0)', async () => {
+    const dir = scratchDir({
+      'breakpoint.ts': `import { breakpointStages, defineScenario } from '${rushhourEntry}';
+export default defineScenario({
+  name: 'probe-breakpoint',
+  description: 'GET /capacity stepped 15, 30, 45, 60/s',
+  executor: { type: 'ramping-arrival-rate', stages: breakpointStages({ from: 15, to: 60, step: 15, hold: '2s', ramp: '1s' }), preAllocatedVUs: 10, maxVUs: 100 },
+  needsStack: false,
+  workload: () => async (http) => { await http.request('capacity', 'GET', '/capacity'); },
+  breakpoint: { kneeAtLeast: 30 },
+});
+`,
+    });
+    const result = await rushhourAwait(['run', 'breakpoint.ts', '--target', target], dir);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const record = readRecord(dir);
+    // 45/s against a 35/s server: about 22 % shed, past the 10 % stop; 30/s was served whole.
+    expect(record.analysis.breakpoint).toMatchObject({ knee: 30, brokeAt: 45 });
+    expect(record.analysis.breakpoint!.stoppedBy).toMatch(/^step 3 \(45 iterations\/s\) broke: error rate \d+(\.\d)? % > 10 %$/);
+    expect(record.analysis.breakpoint!.steps.map((step) => step.green)).toEqual([true, true, false, null]);
+    // Stopped two seconds after step 3 ended (t=9 s), not at the plan's end (12 s).
+    expect(record.status).toBe('finished');
+    expect(record.durationMs).toBeLessThan(11_500);
+    expect(record.timeline.find((event) => event.kind === 'note')!.label).toMatch(/^breakpoint: step 3/);
+    expect(record.verdict!.checks).toEqual([expect.objectContaining({ name: 'knee', expression: 'knee>=30', observed: 30, ok: true })]);
+    expect(result.stdout).toContain('knee at 30 iterations/s: the highest rate with every SLO green');
+  });
+
+  test('the autocannon driver: a request list on fixed connections, each answer tagged with its endpoint', async () => {
+    const dir = scratchDir({
+      'flat-out.ts': `import { defineScenario } from '${rushhourEntry}';
+export default defineScenario({
+  name: 'probe-autocannon',
+  description: 'GET /fast and /slow flat out on 4 connections',
+  driver: 'autocannon',
+  executor: { type: 'constant-vus', vus: 4, duration: '2s' },
+  needsStack: false,
+  requests: () => [
+    { endpoint: 'fast', method: 'GET', path: '/fast' },
+    { endpoint: 'fast', method: 'GET', path: '/fast' },
+    { endpoint: 'slow', method: 'GET', path: '/slow' },
+  ],
+  thresholds: { http_req_failed: ['rate==0'], 'http_req_duration{endpoint:slow}': ['min>=29'] },
+});
+`,
+    });
+    const result = await rushhourAwait(['run', 'flat-out.ts', '--target', target], dir);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const record = readRecord(dir);
+    expect(record.driver).toBe('autocannon');
+    const { fast, slow } = record.client.endpoints;
+    // Each connection walks fast, fast, slow: twice as many fast answers as slow (± one round each).
+    expect(Math.abs(fast!.count - 2 * slow!.count)).toBeLessThanOrEqual(8);
+    expect(slow!.count).toBeGreaterThan(20);
+    // The 30 ms server delay shows on /slow only: the tagging is per answer, not per connection.
+    expect(slow!.p50).toBeGreaterThanOrEqual(29);
+    expect(fast!.p50).toBeLessThan(29);
+    expect(record.verdict!.ok).toBe(true);
+    expect(result.stdout).toContain('autocannon');
+
+    // The same scenario through rushhour's closed-model driver: --driver overrides it.
+    const again = await rushhourAwait(['run', 'flat-out.ts', '--target', target, '--driver', 'rushhour'], dir);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(readRecord(dir).driver).toBe('rushhour-closed-model');
+  });
+
+  test('the autocannon driver refuses what it cannot run: exit 2 naming each field', async () => {
+    const dir = scratchDir({ 'probe.ts': scenarioFile(`{}`) });
+    const result = await rushhourAwait(['run', 'probe.ts', '--target', target, '--driver', 'autocannon'], dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^RUSHHOUR_ERR_SCENARIO_INVALID: probe\.ts: cannot run with the autocannon driver/);
+    expect(result.stderr).toContain('probe.ts: executor.type: autocannon runs a fixed number of connections: use constant-vus, not constant-arrival-rate');
+    expect(result.stderr).toContain('probe.ts: requests: autocannon sends a list of requests');
+    const bad = await rushhourAwait(['run', 'probe.ts', '--target', target, '--driver', 'wrk'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^RUSHHOUR_ERR_USAGE: --driver must be one of rushhour, autocannon, k6, not "wrk"/);
+  });
+
+  test('the k6 driver without k6 on PATH: exit 3 before any stack boots; a scenario without a twin: exit 2', async () => {
+    const dir = scratchDir({ 'probe.ts': scenarioFile(`{}`) });
+    const missing = await rushhourAwait(['run', 'smoke', '--driver', 'k6'], dir, 60_000, { PATH: path.dirname(process.execPath) });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/^RUSHHOUR_ERR_K6_MISSING: scenarios\/smoke\.ts: --driver k6 needs a k6 binary on PATH/);
+    expect(missing.stdout).not.toContain('Booting');
+    const noTwin = await rushhourAwait(['run', 'probe.ts', '--target', target, '--driver', 'k6'], dir);
+    expect(noTwin.code).toBe(2);
+    expect(noTwin.stderr).toContain('probe.ts: k6: no k6 twin (k6: { script, data }) in this scenario');
+  });
+
   test('an invalid threshold: exit 2 before any load, naming the string and the position', async () => {
     const dir = scratchDir({ 'probe.ts': scenarioFile(`{ http_req_duration: ['p(95) < fast'] }`) });
     const result = await rushhourAwait(['run', 'probe.ts', '--target', target], dir);
@@ -134,7 +232,7 @@ describe('rushhour run --target (no stack)', () => {
   test('an unknown scenario: exit 2 listing the built-in ones', async () => {
     const result = await rushhourAwait(['run', 'nope'], scratchDir());
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^RUSHHOUR_ERR_SCENARIO_NOT_FOUND: .*\n {2}built-in: smoke, ramp, spike, soak, read-heavy, write-heavy, mixed/);
+    expect(result.stderr).toMatch(/^RUSHHOUR_ERR_SCENARIO_NOT_FOUND: .*\n {2}built-in: smoke, ramp, spike, soak, breakpoint, throughput, read-heavy, write-heavy, mixed\n/);
   });
 });
 

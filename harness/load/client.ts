@@ -87,6 +87,7 @@ export class LoadClient {
       latencyMs: done - from,
       waitingMs: headersAt - actualStart,
       second: Math.floor((done - this.#startedAt) / 1_000),
+      startSecond: Math.floor((from - this.#startedAt) / 1_000),
       bytes: Buffer.byteLength(text),
     });
     return {

@@ -38,10 +38,12 @@ export interface EngineResult {
  */
 export async function runPlan(options: EngineOptions): Promise<EngineResult> {
   const { plan, metrics, signal } = options;
-  const startedAt = performance.now();
   // Loaded here, not at import time: a scenario file that imports the harness gets its own copy
-  // of it (module-loader.ts), and a second undici instance fails its own identity checks.
+  // of it (module-loader.ts), and a second undici instance fails its own identity checks. The
+  // clock starts after it: a first load of undici takes tens of ms, which would otherwise be
+  // charged to the first requests as lateness.
   const { Pool } = await import('undici');
+  const startedAt = performance.now();
   const client = new LoadClient(Pool, options.target, metrics, { connections: plan.maxVUs, timeoutMs: options.requestTimeoutMs ?? 10_000, startedAt });
   const result: EngineResult = { startedAt, durationMs: 0, iterations: 0, dropped: 0, iterationErrors: 0, maxVUsUsed: 0, aborted: false };
   const inFlight = new Set<Promise<void>>();

@@ -1,5 +1,5 @@
 import { METRIC_TYPES, type MetricName, type Selector } from '../verdict/thresholds.ts';
-import { CounterSink, GaugeSink, newHistogram, newSink, RateSink, TrendSink, type AnySink } from './sinks.ts';
+import { CounterSink, GaugeSink, newHistogram, newSink, percentileOf, RateSink, TrendSink, type AnySink } from './sinks.ts';
 
 export type Tags = Readonly<Record<string, string>>;
 
@@ -18,6 +18,19 @@ export interface SeriesPoint {
   max: number;
 }
 
+/** The key of the every-endpoint bucket: not a string an endpoint name can be. */
+const ALL = '\u0000all';
+
+/** Requests started within [fromSecond, toSecond) of the run (see `MetricRegistry.window`). */
+export interface TimeWindow {
+  label: string;
+  fromSecond: number;
+  toSecond: number;
+  trend: TrendSink;
+  requests: number;
+  failed: number;
+}
+
 interface SecondBucket {
   histogram: ReturnType<typeof newHistogram>;
   count: number;
@@ -34,8 +47,11 @@ export class MetricRegistry {
   readonly #sub = new Map<string, { selector: Selector; sink: AnySink }[]>();
   readonly #seconds = new Map<number, Map<string, SecondBucket>>();
   readonly series: SeriesPoint[] = [];
+  /** Per second, every endpoint together (`endpoint: 'all'`): what recovery and drift read. */
+  readonly overall: SeriesPoint[] = [];
   /** Whole-run latency and failures per endpoint (the summary table). */
   readonly endpoints = new Map<string, { trend: TrendSink; failed: number }>();
+  readonly #windows: TimeWindow[] = [];
 
   constructor() {
     for (const [name, type] of Object.entries(METRIC_TYPES)) this.#base.set(name as MetricName, newSink(type));
@@ -78,8 +94,19 @@ export class MetricRegistry {
     (this.#base.get(metric) as GaugeSink).set(value);
   }
 
+  /**
+   * Declares a window of the run, [fromSecond, toSecond), collecting the requests *started* in
+   * it (by intended start): a breakpoint step is judged on what was sent during the step, even
+   * when the answers come after it.
+   */
+  window(label: string, fromSecond: number, toSecond: number): TimeWindow {
+    const window: TimeWindow = { label, fromSecond, toSecond, trend: new TrendSink(), requests: 0, failed: 0 };
+    this.#windows.push(window);
+    return window;
+  }
+
   /** A finished request: the k6 metrics plus this second's per-endpoint bucket. */
-  request(sample: { endpoint: string; method: string; status: number; failed: boolean; latencyMs: number; waitingMs: number; second: number; bytes: number }): void {
+  request(sample: { endpoint: string; method: string; status: number; failed: boolean; latencyMs: number; waitingMs: number; second: number; startSecond: number; bytes: number }): void {
     const tags = { endpoint: sample.endpoint, method: sample.method, status: String(sample.status), expected_response: String(!sample.failed) };
     this.trend('http_req_duration', sample.latencyMs, tags);
     this.trend('http_req_waiting', sample.waitingMs, tags);
@@ -92,11 +119,19 @@ export class MetricRegistry {
     if (sample.failed) endpoint.failed++;
     let seconds = this.#seconds.get(sample.second);
     if (!seconds) this.#seconds.set(sample.second, (seconds = new Map()));
-    let bucket = seconds.get(sample.endpoint);
-    if (!bucket) seconds.set(sample.endpoint, (bucket = { histogram: newHistogram(), count: 0, errors: 0 }));
-    bucket.histogram.recordValue(Math.max(1, Math.round(sample.latencyMs * 1_000)));
-    bucket.count++;
-    if (sample.failed) bucket.errors++;
+    for (const key of [sample.endpoint, ALL]) {
+      let bucket = seconds.get(key);
+      if (!bucket) seconds.set(key, (bucket = { histogram: newHistogram(), count: 0, errors: 0 }));
+      bucket.histogram.recordValue(Math.max(1, Math.round(sample.latencyMs * 1_000)));
+      bucket.count++;
+      if (sample.failed) bucket.errors++;
+    }
+    for (const window of this.#windows) {
+      if (sample.startSecond < window.fromSecond || sample.startSecond >= window.toSecond) continue;
+      window.trend.add(sample.latencyMs);
+      window.requests++;
+      if (sample.failed) window.failed++;
+    }
   }
 
   /** Closes every second before `second` into series points (in time order). */
@@ -105,8 +140,10 @@ export class MetricRegistry {
     for (const t of [...this.#seconds.keys()].sort((a, b) => a - b)) {
       if (t >= second) break;
       for (const [endpoint, bucket] of this.#seconds.get(t)!) {
-        const at = (p: number) => bucket.histogram.getValueAtPercentile(p) / 1_000;
-        closed.push({ t, endpoint, count: bucket.count, errors: bucket.errors, p50: at(50), p90: at(90), p95: at(95), p99: at(99), max: bucket.histogram.maxValue / 1_000 });
+        const at = (p: number) => percentileOf(bucket.histogram, p) / 1_000;
+        const point = { t, endpoint: endpoint === ALL ? 'all' : endpoint, count: bucket.count, errors: bucket.errors, p50: at(50), p90: at(90), p95: at(95), p99: at(99), max: bucket.histogram.maxValue / 1_000 };
+        if (endpoint === ALL) this.overall.push(point);
+        else closed.push(point);
       }
       this.#seconds.delete(t);
     }

@@ -36,6 +36,44 @@ export interface GeneratorHealth {
   warning: string | null;
 }
 
+export interface BreakpointResult {
+  stopAt: { errorRate: number; p95: string };
+  steps: {
+    rate: number;
+    fromSecond: number;
+    toSecond: number;
+    requests: number;
+    errorRate: number | null;
+    p95Ms: number | null;
+    slos: { name: string; observed: number | null; ok: boolean }[];
+    /** Null when the step was not run (the search stopped before it). */
+    green: boolean | null;
+    note: string | null;
+  }[];
+  /** The highest rate (iterations/s) of the unbroken run of green steps; null when none was green. */
+  knee: number | null;
+  /** The first step that was not green. */
+  brokeAt: number | null;
+  stoppedBy: string | null;
+  summary: string;
+}
+
+export interface RecoveryResult {
+  baselineP95Ms: number | null;
+  baselineErrorRatio: number | null;
+  spikeEndSecond: number | null;
+  recoveredAtSecond: number | null;
+  /** Null when the run ended before it recovered. */
+  recoverySeconds: number | null;
+  criterion: string;
+}
+
+export interface DriftResult {
+  latency: { firstP95Ms: number | null; lastP95Ms: number | null; ratio: number | null; firstWindow: string; lastWindow: string };
+  /** Per SUT service instance: the heap floor (min heap in use) over the first and last fifth. */
+  memory: { service: string; instance: string; heapFloorFirstMB: number; heapFloorLastMB: number; heapGrowthMB: number; rssMBAtEnd: number }[];
+}
+
 export interface ServerSeries {
   name: string;
   query: string;
@@ -56,7 +94,8 @@ export interface RunRecord {
   git: { commit: string | null; dirty: boolean | null };
   provider: 'local' | 'containers' | 'target';
   target: string;
-  driver: 'rushhour-open-model' | 'rushhour-closed-model';
+  /** Which driver measured: rushhour's own (open or closed model) or autocannon (closed, from the actual send). */
+  driver: 'rushhour-open-model' | 'rushhour-closed-model' | 'autocannon' | 'k6';
   scale: number;
   tools: Record<string, string>;
   machine: { platform: string; arch: string; cpus: number; memoryMB: number; node: string; hostname: string };
@@ -73,7 +112,13 @@ export interface RunRecord {
     /** Per endpoint, over the whole run (ms). */
     endpoints: Record<string, { count: number; failed: number; avg: number; p50: number; p90: number; p95: number; p99: number; max: number }>;
     series: SeriesPoint[];
+    /** Per second, every endpoint together (`endpoint: 'all'`). */
+    overall: SeriesPoint[];
   };
+  /** What the scenario measured beyond thresholds; each null when the scenario did not ask. */
+  analysis: { breakpoint: BreakpointResult | null; recovery: RecoveryResult | null; drift: DriftResult | null };
+  /** The warm-up before the measured run: kept, never judged. Null when the scenario has none. */
+  warmup: { durationMs: number; rate: number; iterations: number; requests: number; failedRequests: number; p95Ms: number | null } | null;
   server: ServerSeries[];
   generator: GeneratorHealth | null;
   verdict: { ok: boolean; exitCode: number; reasons: string[]; checks: VerdictCheck[] } | null;

@@ -7,18 +7,23 @@ import { formatDuration, parseDuration } from '../duration.ts';
 import { up } from '../environment.ts';
 import { RushhourError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { runPlan } from '../load/engine.ts';
+import { runPlan, type EngineResult, type Iteration } from '../load/engine.ts';
 import { planExecutor, type ExecutorConfig, type Plan } from '../load/executors.ts';
 import { watchGenerator } from '../load/generator-health.ts';
 import { MetricRegistry } from '../metrics/registry.ts';
+import type { TrendSink } from '../metrics/sinks.ts';
 import { newRunId } from '../owner.ts';
 import { PrometheusClient } from '../prometheus-client.ts';
-import { validateScenario, type ScenarioDefinition } from '../scenario.ts';
+import { driverFor, iterationFor, validateScenario, type Driver, type ScenarioDefinition, type WorkloadContext } from '../scenario.ts';
+import { runAutocannon } from '../load/autocannon-driver.ts';
+import { findK6, runK6 } from '../load/k6-driver.ts';
+import { importK6Summary, type ImportedK6Run } from '../load/k6-summary.ts';
 import { isAlive } from '../process.ts';
 import { readState } from '../state.ts';
 import type { Provider, RunningStack, Topology } from '../topology.ts';
 import { evaluateNoAlerts, evaluateSlo, evaluateThreshold, windowOf } from '../verdict/evaluate.ts';
 import { parseThresholds, type Threshold } from '../verdict/thresholds.ts';
+import { analyseDrift, analyseRecovery, BreakpointSearch, driftWindows, plateaus, recoveryWindows } from './analysis.ts';
 import { RUN_RECORD_SCHEMA, RunRecordWriter, type RunRecord, type ServerSeries, type VerdictCheck } from './record.ts';
 
 export interface RunOptions {
@@ -33,6 +38,8 @@ export interface RunOptions {
   /** Send the load to this base URL instead of a stack. */
   target?: string;
   allowRemoteTarget?: boolean;
+  /** `--driver`: overrides the scenario's driver. */
+  driver?: string;
   signal?: AbortSignal;
   progress?: (line: string) => void;
 }
@@ -104,6 +111,15 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const progress = options.progress ?? (() => {});
   const thresholds = parseThresholds(scenario.thresholds ?? {}, source);
   const plan: Plan = planExecutor(validateScenario(scenario, source).executor as ExecutorConfig, scale, `${source}: executor`);
+  const driver = driverFor(scenario, options.driver, source);
+  // Before any stack boots: a run that cannot start should cost nothing.
+  if (driver === 'k6' && !findK6()) throw new RushhourError('RUSHHOUR_ERR_K6_MISSING', `${source}: --driver k6 needs a k6 binary on PATH, and there is none`);
+  if (scenario.warmup) parseDuration(scenario.warmup.duration, `${source}: warmup.duration`);
+  if (scenario.breakpoint && (plan.model !== 'open' || plateaus(plan.stages).length === 0)) {
+    throw new RushhourError('RUSHHOUR_ERR_SCENARIO_INVALID', `${source}: breakpoint: needs an arrival-rate executor with plateaus (stages that hold a rate); build them with breakpointStages()`);
+  }
+  if (scenario.breakpoint?.stopAt?.p95) parseDuration(scenario.breakpoint.stopAt.p95, `${source}: breakpoint.stopAt.p95`);
+  if (scenario.recovery?.within) parseDuration(scenario.recovery.within, `${source}: recovery.within`);
   if (options.target) await checkTarget(options.target, options.allowRemoteTarget ?? false);
 
   // The stack: none with --target; the one already up here, reused and left up; else our own.
@@ -129,7 +145,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       await validateSlos(scenario, prometheus, source);
       await settle(prometheus, progress);
     }
-    return await drive({ ...options, config }, { thresholds, plan, topology, prometheus, provider, progress });
+    return await drive({ ...options, config }, { thresholds, plan, topology, prometheus, provider, progress, driver });
   } finally {
     if (stack) {
       progress('Tearing the stack down...');
@@ -163,7 +179,7 @@ function mergeConfig(base: ResolvedConfig, overrides: UserConfig): UserConfig {
 
 async function drive(
   options: RunOptions,
-  context: { thresholds: Threshold[]; plan: Plan; topology: Topology | null; prometheus: PrometheusClient | null; provider: RunRecord['provider']; progress: (line: string) => void },
+  context: { thresholds: Threshold[]; plan: Plan; topology: Topology | null; prometheus: PrometheusClient | null; provider: RunRecord['provider']; progress: (line: string) => void; driver: Driver },
 ): Promise<RunOutcome> {
   const { scenario, source } = options;
   const { thresholds, plan, topology, prometheus, progress } = context;
@@ -186,7 +202,7 @@ async function drive(
     git: gitInfo(),
     provider: context.provider,
     target,
-    driver: plan.model === 'open' ? 'rushhour-open-model' : 'rushhour-closed-model',
+    driver: context.driver === 'autocannon' || context.driver === 'k6' ? context.driver : plan.model === 'open' ? 'rushhour-open-model' : 'rushhour-closed-model',
     scale: options.scale,
     tools: { node: process.version, rushhour: '0.1.0' },
     machine: { platform: process.platform, arch: process.arch, cpus: os.cpus().length, memoryMB: Math.round(os.totalmem() / 2 ** 20), node: process.version, hostname: os.hostname() },
@@ -194,7 +210,9 @@ async function drive(
     config: { ...options.config, sut: { ...options.config.sut, webhookSecret: '<redacted>' } },
     executor: plan,
     timeline: plan.stages.map((stage, i) => ({ t: stage.startMs / 1_000, kind: 'stage' as const, label: `stage ${i + 1}: ${round(stage.from)} → ${round(stage.to)} ${plan.model === 'open' ? 'iterations/s' : 'VUs'} over ${formatDuration(stage.endMs - stage.startMs)}` })),
-    client: { iterations: 0, dropped: 0, iterationErrors: 0, requests: 0, failedRequests: 0, maxVUsUsed: 0, endpoints: {}, series: [] },
+    client: { iterations: 0, dropped: 0, iterationErrors: 0, requests: 0, failedRequests: 0, maxVUsUsed: 0, endpoints: {}, series: [], overall: [] },
+    analysis: { breakpoint: null, recovery: null, drift: null },
+    warmup: null,
     server: [],
     generator: null,
     verdict: null,
@@ -202,46 +220,65 @@ async function drive(
   writer.write(record);
   progress(`Run ${id}: ${scenario.name}, ${plan.type} for ${formatDuration(plan.durationMs)} against ${target} (record: ${writer.file})`);
 
-  const generator = watchGenerator();
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort('interrupted');
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let abortedBy: string | null = null;
-  const iteration = scenario.workload({ dataset: topology?.dataset ?? null, topology, seed: options.config.fixtures.seed });
+  const workloadContext = { dataset: topology?.dataset ?? null, topology, seed: options.config.fixtures.seed };
+  const iteration = iterationFor(scenario, workloadContext);
+  if (scenario.warmup && !abort.signal.aborted) {
+    record.warmup = await warmUp(scenario.warmup, { target, iteration, signal: abort.signal, source, progress });
+    writer.write(record);
+  }
+  const breakpoint = scenario.breakpoint ? new BreakpointSearch(scenario.breakpoint, plan, metrics, options.scale, source) : null;
+  const recoveryAt = scenario.recovery ? recoveryWindows(scenario.recovery, plan, metrics) : null;
+  const driftAt = scenario.drift ? driftWindows(plan, metrics) : null;
+  const generator = watchGenerator();
   let lastWrite = 0;
-  const engine = await runPlan({
-    target,
-    plan,
-    metrics,
-    iteration,
-    signal: abort.signal,
-    gracefulStopMs: scenario.gracefulStop ? parseDuration(scenario.gracefulStop, `${source}: gracefulStop`) : 30_000,
-    onSecond: (second) => {
-      generator.tick(second);
-      metrics.flushBefore(second);
-      // Continuous evaluation every 2 s, as k6 does; only abortOnFail thresholds act on it.
-      if (second % 2 === 0 && !abort.signal.aborted) {
-        for (const threshold of thresholds.filter((t) => t.abortOnFail)) {
-          const check = evaluateThreshold(threshold, metrics, second * 1_000);
-          if (!check.ok && second * 1_000 >= threshold.delayAbortEvalMs) {
-            abortedBy = `${check.name}: ${check.expression} (observed ${check.observed})`;
-            record.timeline.push({ t: second, kind: 'abort', label: `aborted by threshold ${abortedBy}` });
-            progress(`Aborting: threshold ${abortedBy} failed (abortOnFail).`);
-            abort.abort('threshold');
-            break;
-          }
+  const onSecond = (second: number) => {
+    generator.tick(second);
+    metrics.flushBefore(second);
+    // Continuous evaluation every 2 s, as k6 does; only abortOnFail thresholds act on it.
+    if (second % 2 === 0 && !abort.signal.aborted) {
+      for (const threshold of thresholds.filter((t) => t.abortOnFail)) {
+        const check = evaluateThreshold(threshold, metrics, second * 1_000);
+        if (!check.ok && second * 1_000 >= threshold.delayAbortEvalMs) {
+          abortedBy = `${check.name}: ${check.expression} (observed ${check.observed})`;
+          record.timeline.push({ t: second, kind: 'abort', label: `aborted by threshold ${abortedBy}` });
+          progress(`Aborting: threshold ${abortedBy} failed (abortOnFail).`);
+          abort.abort('threshold');
+          break;
         }
       }
-      if (second - lastWrite >= 5) {
-        lastWrite = second;
-        record.client.series = metrics.series;
-        writer.write(record);
-      }
-    },
-  });
+    }
+    if (breakpoint?.onSecond(second) && !abort.signal.aborted) {
+      record.timeline.push({ t: second, kind: 'note', label: `breakpoint: ${breakpoint.stoppedBy}; stopped` });
+      progress(`Breakpoint: ${breakpoint.stoppedBy}; stopping.`);
+      abort.abort('breakpoint');
+    }
+    if (second - lastWrite >= 5) {
+      lastWrite = second;
+      record.client.series = metrics.series;
+      writer.write(record);
+    }
+  };
+  let imported: ImportedK6Run | null = null;
+  let engine: EngineResult;
+  if (context.driver === 'autocannon') {
+    engine = await runAutocannon({ target, plan: plan as Extract<Plan, { model: 'closed' }>, requests: scenario.requests!(workloadContext), metrics, signal: abort.signal, onSecond });
+  } else if (context.driver === 'k6') {
+    ({ engine, imported } = await runTwin(scenario, { target, plan, thresholds, dir: writer.dir, workloadContext, signal: abort.signal }));
+    record.timeline.push({ t: 0, kind: 'note', label: 'k6 ran the load: per-second series, generator health and breakpoint/recovery/drift are not in its summary' });
+  } else {
+    engine = await runPlan({ target, plan, metrics, iteration, signal: abort.signal, gracefulStopMs: scenario.gracefulStop ? parseDuration(scenario.gracefulStop, `${source}: gracefulStop`) : 30_000, onSecond });
+  }
   options.signal?.removeEventListener('abort', onOuterAbort);
   metrics.flushBefore(Number.MAX_SAFE_INTEGER);
   const endWall = Date.now();
+  // The workload's own t=0 on the wall clock (after the warm-up): server series and step
+  // windows are aligned to it.
+  const runStartSeconds = (performance.timeOrigin + engine.startedAt) / 1_000;
+  const runSeconds = Math.floor(engine.durationMs / 1_000);
   const interrupted = options.signal?.aborted ?? false;
 
   // Client results.
@@ -250,7 +287,7 @@ async function drive(
     endpoints[name] = { count: trend.count, failed, avg: round(trend.value({ kind: 'avg' })), p50: round(trend.percentile(50)), p90: round(trend.percentile(90)), p95: round(trend.percentile(95)), p99: round(trend.percentile(99)), max: round(trend.value({ kind: 'max' })) };
   }
   const failedRate = metrics.sink({ metric: 'http_req_failed', key: 'http_req_failed', tags: {} });
-  record.client = {
+  record.client = imported ? { ...imported.client, series: [], overall: [] } : {
     iterations: engine.iterations,
     dropped: engine.dropped,
     iterationErrors: engine.iterationErrors,
@@ -259,26 +296,43 @@ async function drive(
     maxVUsUsed: engine.maxVUsUsed,
     endpoints,
     series: metrics.series,
+    overall: metrics.overall,
   };
-  record.generator = generator.finish(engine.dropped);
-  if (record.generator.warning) progress(`Warning: ${record.generator.warning}`);
+  record.generator = imported ? null : generator.finish(engine.dropped);
+  if (record.generator?.warning) progress(`Warning: ${record.generator.warning}`);
 
   // Verdict: thresholds over the whole run; SLOs and the alert gate from Prometheus.
-  const checks: VerdictCheck[] = thresholds.map((threshold) => evaluateThreshold(threshold, metrics, engine.durationMs));
+  const checks: VerdictCheck[] = imported ? [...imported.checks] : thresholds.map((threshold) => evaluateThreshold(threshold, metrics, engine.durationMs));
   if (prometheus) {
     const endSeconds = endWall / 1_000;
     await prometheus.waitForScrapeAfter(endSeconds);
-    for (const slo of scenario.slos ?? []) checks.push(await evaluateSlo(slo, prometheus, endSeconds, engine.durationMs));
+    // A breakpoint run's SLOs are judged per step (its knee): over the run they fail by design.
+    if (!breakpoint) for (const slo of scenario.slos ?? []) checks.push(await evaluateSlo(slo, prometheus, endSeconds, engine.durationMs));
     if ((scenario.alerts ?? 'none') === 'none') checks.push(await evaluateNoAlerts(prometheus, endSeconds, engine.durationMs));
     record.server = await Promise.all(
       SERVER_SERIES.map(async (series) => {
-        const answer = await prometheus.queryRange(series.query, startedWall / 1_000, endSeconds, 1);
+        const answer = await prometheus.queryRange(series.query, runStartSeconds, endSeconds, 1);
         const values = answer.ok ? (answer.series[0]?.values ?? []) : [];
-        return { ...series, points: values.map(([at, value]) => ({ t: Math.round((at - startedWall / 1_000) * 10) / 10, value: Number(value) })).filter((p) => Number.isFinite(p.value)) };
+        return { ...series, points: values.map(([at, value]) => ({ t: Math.round((at - runStartSeconds) * 10) / 10, value: Number(value) })).filter((p) => Number.isFinite(p.value)) };
       }),
     );
-  } else if (scenario.slos?.length) {
+  } else if (scenario.slos?.length && !breakpoint) {
     for (const slo of scenario.slos) checks.push({ kind: 'slo', name: slo.name, expression: slo.query, target: `${slo.operator} ${slo.target}`, observed: null, window: windowOf(slo, engine.durationMs), ok: true, note: 'skipped: --target has no Prometheus of the stack' });
+  }
+  if (breakpoint && !imported) {
+    const { result, checks: more } = await breakpoint.finish({ slos: scenario.slos ?? [], prometheus, runStartSeconds, runSeconds });
+    record.analysis.breakpoint = result;
+    checks.push(...more);
+  }
+  if (scenario.recovery && recoveryAt && !imported) {
+    const { result, checks: more } = analyseRecovery(scenario.recovery, recoveryAt, runSeconds, source);
+    record.analysis.recovery = result;
+    checks.push(...more);
+  }
+  if (scenario.drift && driftAt && !imported) {
+    const { result, checks: more } = await analyseDrift(scenario.drift, driftAt, { prometheus, runStartSeconds, runSeconds });
+    record.analysis.drift = result;
+    checks.push(...more);
   }
   const failed = checks.filter((check) => !check.ok);
   const reasons = [
@@ -288,11 +342,48 @@ async function drive(
   ];
   const exitCode = interrupted ? ExitCode.interrupted : failed.length || abortedBy ? ExitCode.thresholdsFailed : ExitCode.passed;
   record.verdict = { ok: exitCode === ExitCode.passed, exitCode, reasons, checks };
+  // A breakpoint search that found its break finished its job: that stop is not an abort.
   record.status = interrupted ? 'interrupted' : abortedBy ? 'aborted' : 'finished';
   record.finishedAt = new Date(endWall).toISOString();
   record.durationMs = Math.round(engine.durationMs);
   writer.write(record);
   return { record, dir: writer.dir, exitCode };
+}
+
+/** The k6 driver: the scenario's twin run by k6, its summary imported in the record's terms. */
+async function runTwin(
+  scenario: ScenarioDefinition,
+  context: { target: string; plan: Plan; thresholds: Threshold[]; dir: string; workloadContext: WorkloadContext; signal: AbortSignal },
+): Promise<{ engine: EngineResult; imported: ImportedK6Run }> {
+  const startedAt = performance.now();
+  const run = await runK6({ script: scenario.k6!.script, dir: context.dir, plan: context.plan, thresholds: scenario.thresholds ?? {}, data: { baseUrl: context.target, ...scenario.k6!.data(context.workloadContext) }, signal: context.signal });
+  const imported = importK6Summary(run.summary, context.thresholds);
+  const { client } = imported;
+  return { engine: { startedAt, durationMs: run.durationMs, iterations: client.iterations, dropped: client.dropped, iterationErrors: 0, maxVUsUsed: client.maxVUsUsed, aborted: context.signal.aborted }, imported };
+}
+
+/**
+ * The warm-up: the workload at a constant rate into a registry of its own, so nothing it
+ * measures reaches a threshold, the client series or the per-endpoint table.
+ */
+async function warmUp(
+  warmup: NonNullable<ScenarioDefinition['warmup']>,
+  context: { target: string; iteration: Iteration; signal: AbortSignal; source: string; progress: (line: string) => void },
+): Promise<NonNullable<RunRecord['warmup']>> {
+  const plan = planExecutor({ type: 'constant-arrival-rate', rate: warmup.rate, timeUnit: '1s', duration: warmup.duration, preAllocatedVUs: Math.ceil(warmup.rate), maxVUs: Math.ceil(warmup.rate) * 4 }, 1, `${context.source}: warmup`);
+  context.progress(`Warming up: ${formatDuration(plan.durationMs)} at ${warmup.rate} iterations/s (not measured)...`);
+  const metrics = new MetricRegistry();
+  const result = await runPlan({ target: context.target, plan, metrics, iteration: context.iteration, signal: context.signal, gracefulStopMs: 5_000 });
+  const duration = metrics.sink({ metric: 'http_req_duration', key: 'http_req_duration', tags: {} }) as TrendSink;
+  const failed = metrics.sink({ metric: 'http_req_failed', key: 'http_req_failed', tags: {} });
+  return {
+    durationMs: Math.round(result.durationMs),
+    rate: warmup.rate,
+    iterations: result.iterations,
+    requests: duration.count,
+    failedRequests: 'trues' in failed ? failed.trues : 0,
+    p95Ms: duration.count ? round(duration.percentile(95)) : null,
+  };
 }
 
 const round = (value: number) => Math.round(value * 100) / 100;

@@ -1,13 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { inject } from 'vitest';
 
 export const bin = path.resolve('bin/rushhour.mjs');
 
 /** A scratch project directory; the CLI keeps .rushhour/ there. */
 export function scratchDir(files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'rhtest-'));
+  const dir = mkdtempSync(path.join(inject('scratchRoot'), 'rhtest-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
   return dir;
 }
@@ -21,9 +21,9 @@ export function rushhour(args: string[], cwd: string, timeoutMs = 60_000, env: R
  * Like `rushhour`, but without blocking this process: needed when the command talks to a server
  * that this test process serves (spawnSync would freeze its event loop).
  */
-export function rushhourAwait(args: string[], cwd: string, timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function rushhourAwait(args: string[], cwd: string, timeoutMs = 120_000, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -32,6 +32,11 @@ export function rushhourAwait(args: string[], cwd: string, timeoutMs = 120_000):
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
+    });
+    // A spawn that fails (a scratch dir removed under the test, say) emits no 'exit'.
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ code: null, stdout, stderr: `${stderr}spawn failed: ${error.message}` });
     });
   });
 }

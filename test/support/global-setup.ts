@@ -1,4 +1,4 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -8,6 +8,8 @@ import { testStackConfig } from './test-config.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     stack: StackState;
+    /** Where this run's scratch project dirs go (test/support/cli.ts); removed at the end. */
+    scratchRoot: string;
   }
 }
 
@@ -16,9 +18,11 @@ export default async function setup(project: TestProject) {
   await reapOrphans();
   const stack = await up(testStackConfig, 'local');
   project.provide('stack', { ...stack.topology, pid: process.pid, startedAt: new Date().toISOString() });
+  // One root per test run: a second vitest run beside this one keeps its own scratch dirs.
+  const scratchRoot = mkdtempSync(path.join(os.tmpdir(), 'rhtest-run-'));
+  project.provide('scratchRoot', scratchRoot);
   return async () => {
-    // Scratch project dirs the CLI tests made (test/support/cli.ts).
-    for (const entry of readdirSync(os.tmpdir())) if (entry.startsWith('rhtest-')) rmSync(path.join(os.tmpdir(), entry), { recursive: true, force: true });
+    rmSync(scratchRoot, { recursive: true, force: true });
     const failures = await stack.stop();
     if (failures.length) throw new Error(`stack teardown: ${failures.join('; ')}`);
   };
