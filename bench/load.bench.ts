@@ -9,7 +9,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { fileURLToPath } from 'node:url';
 import { runPlan } from '../harness/load/engine.ts';
+import { runPlanInWorkers } from '../harness/load/workers.ts';
 import { executorSchema, planExecutor } from '../harness/load/executors.ts';
 import { MetricRegistry } from '../harness/metrics/registry.ts';
 import type { TrendSink } from '../harness/metrics/sinks.ts';
@@ -39,17 +41,14 @@ async function startServer(mode: 'trivial' | 'stall'): Promise<{ url: string; st
 
 const duration = (metrics: MetricRegistry) => metrics.sink({ metric: 'http_req_duration', key: 'http_req_duration', tags: {} }) as TrendSink;
 
-async function rushhourClosed(url: string): Promise<number> {
+async function rushhourClosed(url: string, workers = 1): Promise<number> {
   const metrics = new MetricRegistry();
-  const result = await runPlan({
-    target: url,
-    plan: planExecutor(executorSchema.parse({ type: 'constant-vus', vus: 50, duration: `${seconds}s` }), 1, 'bench'),
-    metrics,
-    signal: new AbortController().signal,
-    iteration: async (http) => {
-      await http.request('root', 'GET', '/');
-    },
-  });
+  const plan = planExecutor(executorSchema.parse({ type: 'constant-vus', vus: 50, duration: `${seconds}s` }), 1, 'bench');
+  const signal = new AbortController().signal;
+  const result =
+    workers === 1
+      ? await runPlan({ target: url, plan, metrics, signal, iteration: async (http) => void (await http.request('root', 'GET', '/')) })
+      : await runPlanInWorkers({ target: url, plan, metrics, signal, workers, workload: { module: fileURLToPath(new URL('./ceiling.scenario.ts', import.meta.url)), source: 'bench/ceiling.scenario.ts', context: { dataset: null, topology: null, seed: 1 } } });
   return duration(metrics).count / (result.durationMs / 1_000);
 }
 
@@ -72,12 +71,14 @@ function quantile(sorted: number[], p: number): number {
 {
   const server = await startServer('trivial');
   const ours = await rushhourClosed(server.url);
+  const ours2 = await rushhourClosed(server.url, 2);
   const theirs = wrk(server.url);
   const ac = (await autocannonRun({ url: server.url, connections: 50 })).requests.average;
   server.stop();
   console.log(`ceiling (trivial loopback server, 50 connections, ${seconds} s each, 2 cores shared):`);
-  console.log(`  rushhour closed model ${ours.toFixed(0)} req/s · wrk ${theirs === null ? 'not installed' : `${theirs.toFixed(0)} req/s`} · autocannon ${ac.toFixed(0)} req/s`);
-  if (theirs !== null) console.log(`  rushhour / wrk = ${(ours / theirs).toFixed(2)} (target ≥ 0.95) · rushhour / autocannon = ${(ours / ac).toFixed(2)}`);
+  console.log(`  rushhour closed model ${ours.toFixed(0)} req/s (1 thread), ${ours2.toFixed(0)} req/s (2 worker threads) · wrk ${theirs === null ? 'not installed' : `${theirs.toFixed(0)} req/s`} · autocannon ${ac.toFixed(0)} req/s`);
+  const best = Math.max(ours, ours2);
+  if (theirs !== null) console.log(`  rushhour (best) / wrk = ${(best / theirs).toFixed(2)} (target ≥ 0.95) · rushhour (best) / autocannon = ${(best / ac).toFixed(2)}`);
 }
 
 // 2. Latency truth under a periodic stall.

@@ -283,9 +283,9 @@ const proxyCommand: Command = {
   },
 };
 
-async function resolveScenario(nameOrFile: string): Promise<{ scenario: ScenarioDefinition; source: string }> {
+async function resolveScenario(nameOrFile: string): Promise<{ scenario: ScenarioDefinition; source: string; module: string }> {
   const builtin = builtinScenarios[nameOrFile];
-  if (builtin) return { scenario: builtin, source: `scenarios/${nameOrFile}.ts` };
+  if (builtin) return { scenario: builtin, source: `scenarios/${nameOrFile}.ts`, module: fileURLToPath(new URL(`../scenarios/${nameOrFile}.ts`, import.meta.url)) };
   const file = path.resolve(nameOrFile);
   if (!/\.(ts|mts|js|mjs)$/.test(nameOrFile) || !existsSync(file)) {
     throw new RushhourError('RUSHHOUR_ERR_SCENARIO_NOT_FOUND', `no built-in scenario "${nameOrFile}" and no scenario file at ${nameOrFile}`, {
@@ -293,23 +293,26 @@ async function resolveScenario(nameOrFile: string): Promise<{ scenario: Scenario
     });
   }
   const relative = path.relative(process.cwd(), file) || file;
-  return { scenario: validateScenario(await importDefault(file, relative, 'RUSHHOUR_ERR_SCENARIO_INVALID'), relative), source: relative };
+  return { scenario: validateScenario(await importDefault(file, relative, 'RUSHHOUR_ERR_SCENARIO_INVALID'), relative), source: relative, module: file };
 }
 
 const runCommand: Command = {
   summary: 'run a load scenario: boot or reuse the stack, drive it, judge it, write runs/<id>/',
   help:
-    'rushhour run <scenario|file.ts> [--scale N] [--provider local|containers] [--out DIR] [--target URL [--allow-remote-target]] [--driver rushhour|autocannon] [--config FILE]\n' +
+    'rushhour run <scenario|file.ts> [--scale N] [--provider local|containers] [--out DIR] [--target URL [--allow-remote-target]] [--driver rushhour|autocannon|k6] [--workers N] [--config FILE]\n' +
     '  Runs a built-in scenario (see `rushhour list`) or a scenario file. Reuses the stack that `up` left running here,\n' +
     '  else boots one and tears it down at the end. --scale shrinks durations and rates (0.1 = a tenth).\n' +
+    '  --workers N spreads the rushhour driver over N worker threads when one core is not enough.\n' +
     '  Writes runs/<id>/run.json and junit.xml (runs/latest points at the newest); exit 0 passed, 99 a check failed.',
-  options: { ...configOption, provider: { type: 'string' }, scale: { type: 'string' }, out: { type: 'string' }, target: { type: 'string' }, 'allow-remote-target': { type: 'boolean' }, driver: { type: 'string' } },
+  options: { ...configOption, provider: { type: 'string' }, scale: { type: 'string' }, out: { type: 'string' }, target: { type: 'string' }, 'allow-remote-target': { type: 'boolean' }, driver: { type: 'string' }, workers: { type: 'string' } },
   async run(values, positionals) {
     if (positionals.length !== 1) throw new RushhourError('RUSHHOUR_ERR_USAGE', 'usage: rushhour run <scenario|file.ts> [options]', { hint: `Built-in scenarios: ${Object.keys(builtinScenarios).join(', ')}.` });
     const scale = values.scale === undefined ? 1 : Number(values.scale);
     if (!(scale > 0 && scale <= 10)) throw new RushhourError('RUSHHOUR_ERR_USAGE', `--scale must be a number in (0, 10], not "${values.scale}"`);
     const { config } = await loadConfig({ file: values.config as string | undefined });
-    const { scenario, source } = await resolveScenario(positionals[0]!);
+    const workers = values.workers === undefined ? 1 : Number(values.workers);
+    if (!(Number.isInteger(workers) && workers >= 1 && workers <= 16)) throw new RushhourError('RUSHHOUR_ERR_USAGE', `--workers must be a whole number from 1 to 16, not "${values.workers}"`);
+    const { scenario, source, module } = await resolveScenario(positionals[0]!);
     const target = values.target as string | undefined;
     const provider = target ? 'local' : await chooseProvider(values.provider as string | undefined, config);
     const interrupt = new AbortController();
@@ -326,6 +329,8 @@ const runCommand: Command = {
       target,
       allowRemoteTarget: Boolean(values['allow-remote-target']),
       driver: values.driver as string | undefined,
+      workers,
+      module,
       signal: interrupt.signal,
       progress: out,
     });

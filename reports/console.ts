@@ -43,7 +43,7 @@ export function renderConsoleSummary(record: RunRecord): string {
   }
   if (record.generator) {
     const g = record.generator;
-    lines.push(`  generator: CPU max ${(g.cpuCoresMax * 100).toFixed(0)} % of a core · event-loop lag p99 ${g.eventLoopLagMsP99} ms · dropped ${g.droppedIterations}${g.warning ? `\n  WARNING: ${g.warning}` : ''}`);
+    lines.push(`  generator${g.workers > 1 ? ` (${g.workers} worker threads)` : ""}: CPU max ${(g.cpuCoresMax * 100).toFixed(0)} % of a core · event-loop lag p99 ${g.eventLoopLagMsP99} ms · dropped ${g.droppedIterations}${g.warning ? `\n  WARNING: ${g.warning}` : ''}`);
   }
   const verdict = record.verdict;
   lines.push(verdict ? `  verdict: ${verdict.ok ? 'PASSED' : record.status === 'interrupted' ? 'INTERRUPTED' : 'FAILED'} (exit ${verdict.exitCode})${verdict.reasons.length ? `\n    ${verdict.reasons.join('\n    ')}` : ''}` : `  verdict: none (${record.status})`);

@@ -71,6 +71,24 @@ describe('rushhour run --target (no stack)', () => {
     expect(result.stdout).toContain('✓ pass');
   });
 
+  test('--workers 2: two threads share the schedule, and together send exactly what one would', async () => {
+    const dir = scratchDir({ 'probe.ts': scenarioFile(`{ http_reqs: ['count==40'], 'http_req_duration{endpoint:slow}': ['min>=25'], http_req_failed: ['rate==0'] }`) });
+    const result = await rushhourAwait(['run', 'probe.ts', '--target', target, '--workers', '2'], dir);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const record = readRecord(dir);
+    expect(record.generator!.workers).toBe(2);
+    expect(record.client.requests).toBe(40);
+    expect(record.client.iterations).toBe(40);
+    // Every second of the run is in the series once, whichever thread sent its requests.
+    const seconds = record.client.series.map((point) => point.t);
+    expect(new Set(seconds).size).toBe(seconds.length);
+    expect(record.client.series.reduce((sum, point) => sum + point.count, 0)).toBe(40);
+    expect(result.stdout).toContain('generator (2 worker threads)');
+    const bad = await rushhourAwait(['run', 'probe.ts', '--target', target, '--workers', '0'], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^RUSHHOUR_ERR_USAGE: --workers must be a whole number from 1 to 16, not "0"/);
+  });
+
   test('an impossible threshold: exit 99, named on stderr, in run.json and as a JUnit failure', async () => {
     const dir = scratchDir({ 'probe.ts': scenarioFile(`{ http_req_duration: ['p(95)<1'], http_req_failed: ['rate<0.5'] }`) });
     const result = await rushhourAwait(['run', 'probe.ts', '--target', target], dir);

@@ -80,7 +80,11 @@ export async function runAutocannon(run: AutocannonRun): Promise<EngineResult> {
   let second = 0;
   const ticker = setInterval(() => {
     const now = Math.floor((performance.now() - startedAt) / 1_000);
-    while (second < now) run.onSecond?.(++second);
+    // Not `onSecond?.(++second)`: an optional call skips evaluating its arguments.
+    while (second < now) {
+      second++;
+      run.onSecond?.(second);
+    }
   }, 200);
   metrics.gauge('vus', run.plan.maxVUs);
   metrics.gauge('vus_max', run.plan.maxVUs);
@@ -122,6 +126,9 @@ export async function runAutocannon(run: AutocannonRun): Promise<EngineResult> {
     clearInterval(ticker);
   }
   const durationMs = performance.now() - startedAt;
-  while (second < Math.floor(durationMs / 1_000)) run.onSecond?.(++second);
+  while (second < Math.floor(durationMs / 1_000)) {
+    second++;
+    run.onSecond?.(second);
+  }
   return { startedAt, durationMs, iterations, dropped: 0, iterationErrors: 0, maxVUsUsed: run.plan.maxVUs, aborted: run.signal.aborted };
 }

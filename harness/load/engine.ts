@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MetricRegistry } from '../metrics/registry.ts';
+import type { MetricSink } from './forwarding-metrics.ts';
 import type { HttpClient } from './client.ts';
 import { LoadClient } from './client.ts';
 import { arrivals, valueAt, type Plan } from './executors.ts';
@@ -11,7 +11,7 @@ export interface EngineOptions {
   target: string;
   plan: Plan;
   iteration: Iteration;
-  metrics: MetricRegistry;
+  metrics: MetricSink;
   /** Aborted by Ctrl-C or an abortOnFail threshold: no new iterations start. */
   signal: AbortSignal;
   /** How long in-flight iterations may finish after the plan ends (k6's gracefulStop, 30 s). */
@@ -19,6 +19,10 @@ export interface EngineOptions {
   requestTimeoutMs?: number;
   /** Called once a second with the seconds elapsed (for continuous evaluation and the record). */
   onSecond?: (second: number) => void;
+  /** This thread's share of the plan (workers.ts): every `count`-th arrival, or VU, from `index`. */
+  shard?: { index: number; count: number };
+  /** The common start (performance.now() of this thread) when several threads share a plan. */
+  startAt?: number;
 }
 
 export interface EngineResult {
@@ -43,8 +47,13 @@ export async function runPlan(options: EngineOptions): Promise<EngineResult> {
   // clock starts after it: a first load of undici takes tens of ms, which would otherwise be
   // charged to the first requests as lateness.
   const { Pool } = await import('undici');
-  const startedAt = performance.now();
-  const client = new LoadClient(Pool, options.target, metrics, { connections: plan.maxVUs, timeoutMs: options.requestTimeoutMs ?? 10_000, startedAt });
+  if (options.startAt !== undefined && options.startAt > performance.now()) await sleep(options.startAt - performance.now());
+  const startedAt = options.startAt ?? performance.now();
+  const shard = options.shard ?? { index: 0, count: 1 };
+  const mine = (n: number) => n % shard.count === shard.index;
+  // This thread's VU pool: its share of the plan's, at least one.
+  const share = (n: number) => (shard.count === 1 ? n : Math.max(1, Math.ceil(n / shard.count)));
+  const client = new LoadClient(Pool, options.target, metrics, { connections: share(plan.maxVUs), timeoutMs: options.requestTimeoutMs ?? 10_000, startedAt });
   const result: EngineResult = { startedAt, durationMs: 0, iterations: 0, dropped: 0, iterationErrors: 0, maxVUsUsed: 0, aborted: false };
   const inFlight = new Set<Promise<void>>();
   let active = 0;
@@ -80,20 +89,23 @@ export async function runPlan(options: EngineOptions): Promise<EngineResult> {
     }
   };
   const ticker = setInterval(() => advanceTo(Math.floor((performance.now() - startedAt) / 1_000)), 200);
-  metrics.gauge('vus_max', plan.maxVUs);
+  if (shard.count === 1) metrics.gauge('vus_max', plan.maxVUs);
   // Zero is a value: a run that dropped nothing reports 0, not "no data".
-  metrics.count('dropped_iterations', 0);
+  if (shard.count === 1) metrics.count('dropped_iterations', 0);
   try {
     if (plan.model === 'open') {
       let vuIds = 0;
-      const idle: number[] = Array.from({ length: plan.preAllocatedVUs }, () => ++vuIds);
+      const idle: number[] = Array.from({ length: share(plan.preAllocatedVUs) }, () => ++vuIds);
+      const maxVUs = share(plan.maxVUs);
+      let arrival = -1;
       for (const offset of arrivals(plan.stages)) {
+        if (!mine(++arrival)) continue;
         if (signal.aborted) break;
         const due = startedAt + offset;
         const wait = due - performance.now();
         if (wait > 1) await sleep(wait, undefined, { signal }).catch(() => {});
         if (signal.aborted) break;
-        const vu = idle.pop() ?? (vuIds < plan.maxVUs ? ++vuIds : undefined);
+        const vu = idle.pop() ?? (vuIds < maxVUs ? ++vuIds : undefined);
         if (vu === undefined) {
           result.dropped++;
           metrics.count('dropped_iterations');
@@ -118,7 +130,7 @@ export async function runPlan(options: EngineOptions): Promise<EngineResult> {
           await runIteration(vu, performance.now());
         }
       };
-      for (let vu = 1; vu <= plan.maxVUs; vu++) loops.push(vuLoop(vu));
+      for (let vu = 1; vu <= plan.maxVUs; vu++) if (mine(vu - 1)) loops.push(vuLoop(vu));
       await Promise.all(loops);
     }
   } finally {

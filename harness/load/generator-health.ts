@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { GeneratorHealth } from '../run/record.ts';
 
@@ -6,7 +7,7 @@ import type { GeneratorHealth } from '../run/record.ts';
  * its event-loop delay. On a 2-core machine the generator and the SUT share the CPU, so a
  * reader must know when the harness, not the SUT, was the bottleneck.
  */
-export function watchGenerator(): { tick(t: number): void; finish(dropped: number): GeneratorHealth } {
+export function watchGenerator(workers = 1): { tick(t: number): void; finish(dropped: number): GeneratorHealth } {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   const cpu: GeneratorHealth['cpu'] = [];
@@ -26,8 +27,10 @@ export function watchGenerator(): { tick(t: number): void; finish(dropped: numbe
       const lagMax = delay.max / 1e6;
       const cpuMax = cpu.reduce((max, point) => Math.max(max, point.cores), 0);
       const reasons: string[] = [];
-      // One busy core is the ceiling of one Node event loop.
-      if (cpuMax >= 0.9) reasons.push(`generator CPU reached ${Math.round(cpuMax * 100)} % of a core`);
+      // One busy core is the ceiling of one Node event loop; with worker threads, one per
+      // thread (process CPU counts them all), and never more than the machine has.
+      const ceiling = Math.min(workers, os.cpus().length);
+      if (cpuMax >= 0.9 * ceiling) reasons.push(`generator CPU reached ${Math.round(cpuMax * 100)} % of a core${ceiling > 1 ? ` (${workers} worker threads)` : ''}`);
       if (lagP99 > 50) reasons.push(`event-loop lag p99 ${lagP99.toFixed(0)} ms`);
       const notes: string[] = [];
       if (reasons.length) notes.push(`the generator may have been the bottleneck: ${reasons.join('; ')}`);
@@ -39,6 +42,7 @@ export function watchGenerator(): { tick(t: number): void; finish(dropped: numbe
         eventLoopLagMsMax: Math.round(lagMax * 10) / 10,
         cpuCoresMax: cpuMax,
         droppedIterations: dropped,
+        workers,
         warning: notes.length ? notes.join('; ') : null,
       };
     },

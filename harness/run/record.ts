@@ -32,6 +32,8 @@ export interface GeneratorHealth {
   eventLoopLagMsMax: number;
   cpuCoresMax: number;
   droppedIterations: number;
+  /** Threads that sent the load (1: the main thread; more with --workers). CPU counts them all. */
+  workers: number;
   /** Set when the generator, not the SUT, may have been the bottleneck. */
   warning: string | null;
 }

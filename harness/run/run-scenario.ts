@@ -7,24 +7,26 @@ import { formatDuration, parseDuration } from '../duration.ts';
 import { up } from '../environment.ts';
 import { RushhourError } from '../errors.ts';
 import { ExitCode } from '../exit-codes.ts';
+import { runAutocannon } from '../load/autocannon-driver.ts';
 import { runPlan, type EngineResult, type Iteration } from '../load/engine.ts';
 import { planExecutor, type ExecutorConfig, type Plan } from '../load/executors.ts';
 import { watchGenerator } from '../load/generator-health.ts';
+import { findK6, runK6 } from '../load/k6-driver.ts';
+import { importK6Summary, type ImportedK6Run } from '../load/k6-summary.ts';
+import { runPlanInWorkers } from '../load/workers.ts';
 import { MetricRegistry } from '../metrics/registry.ts';
 import type { TrendSink } from '../metrics/sinks.ts';
 import { newRunId } from '../owner.ts';
 import { PrometheusClient } from '../prometheus-client.ts';
 import { driverFor, iterationFor, validateScenario, type Driver, type ScenarioDefinition, type WorkloadContext } from '../scenario.ts';
-import { runAutocannon } from '../load/autocannon-driver.ts';
-import { findK6, runK6 } from '../load/k6-driver.ts';
-import { importK6Summary, type ImportedK6Run } from '../load/k6-summary.ts';
 import { isAlive } from '../process.ts';
 import { readState } from '../state.ts';
 import type { Provider, RunningStack, Topology } from '../topology.ts';
-import { evaluateNoAlerts, evaluateSlo, evaluateThreshold, windowOf } from '../verdict/evaluate.ts';
+import { evaluateThreshold } from '../verdict/evaluate.ts';
 import { parseThresholds, type Threshold } from '../verdict/thresholds.ts';
-import { analyseDrift, analyseRecovery, BreakpointSearch, driftWindows, plateaus, recoveryWindows } from './analysis.ts';
-import { RUN_RECORD_SCHEMA, RunRecordWriter, type RunRecord, type ServerSeries, type VerdictCheck } from './record.ts';
+import { BreakpointSearch, driftWindows, plateaus, recoveryWindows } from './analysis.ts';
+import { analyse, judgeOnServer } from './judge.ts';
+import { RUN_RECORD_SCHEMA, RunRecordWriter, type RunRecord, type VerdictCheck } from './record.ts';
 
 export interface RunOptions {
   scenario: ScenarioDefinition;
@@ -40,6 +42,10 @@ export interface RunOptions {
   allowRemoteTarget?: boolean;
   /** `--driver`: overrides the scenario's driver. */
   driver?: string;
+  /** `--workers`: worker threads for the rushhour driver (default 1: this thread). */
+  workers?: number;
+  /** The scenario's file, absolute: worker threads load the scenario from it. */
+  module?: string;
   signal?: AbortSignal;
   progress?: (line: string) => void;
 }
@@ -90,16 +96,6 @@ function gitInfo(): RunRecord['git'] {
   }
 }
 
-/** What the report draws from the server side, over the run, at 1 s steps. */
-const SERVER_SERIES: Omit<ServerSeries, 'points'>[] = [
-  { name: 'server p95 latency', unit: 's', query: 'max(service:http_request_duration_seconds:p95_30s)' },
-  { name: 'server error ratio', unit: 'ratio', query: 'max(service:http_errors:ratio_rate30s)' },
-  { name: 'server request rate', unit: 'req/s', query: 'sum(service:http_requests:rate30s)' },
-  { name: 'cache hit ratio', unit: 'ratio', query: 'max(service:cache_hit:ratio_rate1m)' },
-  { name: 'pool waiting', unit: 'requests', query: 'sum(db_pool_connections{state="waiting"})' },
-  { name: 'replica lag', unit: 's', query: 'max(replica_lag_seconds)' },
-];
-
 /**
  * One load run, end to end: boot (or reuse) the stack, run the executor with the scenario's
  * workload, judge it against thresholds (continuously, for abortOnFail, and at the end), SLOs
@@ -112,6 +108,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const thresholds = parseThresholds(scenario.thresholds ?? {}, source);
   const plan: Plan = planExecutor(validateScenario(scenario, source).executor as ExecutorConfig, scale, `${source}: executor`);
   const driver = driverFor(scenario, options.driver, source);
+  if ((options.workers ?? 1) > 1 && (driver !== 'rushhour' || !options.module)) {
+    throw new RushhourError('RUSHHOUR_ERR_USAGE', `--workers: only the rushhour driver runs in worker threads${options.module ? '' : ', and only for a scenario loaded from a file'}`);
+  }
   // Before any stack boots: a run that cannot start should cost nothing.
   if (driver === 'k6' && !findK6()) throw new RushhourError('RUSHHOUR_ERR_K6_MISSING', `${source}: --driver k6 needs a k6 binary on PATH, and there is none`);
   if (scenario.warmup) parseDuration(scenario.warmup.duration, `${source}: warmup.duration`);
@@ -233,7 +232,8 @@ async function drive(
   const breakpoint = scenario.breakpoint ? new BreakpointSearch(scenario.breakpoint, plan, metrics, options.scale, source) : null;
   const recoveryAt = scenario.recovery ? recoveryWindows(scenario.recovery, plan, metrics) : null;
   const driftAt = scenario.drift ? driftWindows(plan, metrics) : null;
-  const generator = watchGenerator();
+  const workers = options.workers ?? 1;
+  const generator = watchGenerator(workers);
   let lastWrite = 0;
   const onSecond = (second: number) => {
     generator.tick(second);
@@ -270,7 +270,11 @@ async function drive(
     ({ engine, imported } = await runTwin(scenario, { target, plan, thresholds, dir: writer.dir, workloadContext, signal: abort.signal }));
     record.timeline.push({ t: 0, kind: 'note', label: 'k6 ran the load: per-second series, generator health and breakpoint/recovery/drift are not in its summary' });
   } else {
-    engine = await runPlan({ target, plan, metrics, iteration, signal: abort.signal, gracefulStopMs: scenario.gracefulStop ? parseDuration(scenario.gracefulStop, `${source}: gracefulStop`) : 30_000, onSecond });
+    const gracefulStopMs = scenario.gracefulStop ? parseDuration(scenario.gracefulStop, `${source}: gracefulStop`) : 30_000;
+    engine =
+      workers > 1
+        ? await runPlanInWorkers({ target, plan, metrics, signal: abort.signal, gracefulStopMs, onSecond, workers, workload: { module: options.module!, source, context: workloadContext } })
+        : await runPlan({ target, plan, metrics, iteration, signal: abort.signal, gracefulStopMs, onSecond });
   }
   options.signal?.removeEventListener('abort', onOuterAbort);
   metrics.flushBefore(Number.MAX_SAFE_INTEGER);
@@ -303,36 +307,14 @@ async function drive(
 
   // Verdict: thresholds over the whole run; SLOs and the alert gate from Prometheus.
   const checks: VerdictCheck[] = imported ? [...imported.checks] : thresholds.map((threshold) => evaluateThreshold(threshold, metrics, engine.durationMs));
-  if (prometheus) {
-    const endSeconds = endWall / 1_000;
-    await prometheus.waitForScrapeAfter(endSeconds);
-    // A breakpoint run's SLOs are judged per step (its knee): over the run they fail by design.
-    if (!breakpoint) for (const slo of scenario.slos ?? []) checks.push(await evaluateSlo(slo, prometheus, endSeconds, engine.durationMs));
-    if ((scenario.alerts ?? 'none') === 'none') checks.push(await evaluateNoAlerts(prometheus, endSeconds, engine.durationMs));
-    record.server = await Promise.all(
-      SERVER_SERIES.map(async (series) => {
-        const answer = await prometheus.queryRange(series.query, runStartSeconds, endSeconds, 1);
-        const values = answer.ok ? (answer.series[0]?.values ?? []) : [];
-        return { ...series, points: values.map(([at, value]) => ({ t: Math.round((at - runStartSeconds) * 10) / 10, value: Number(value) })).filter((p) => Number.isFinite(p.value)) };
-      }),
-    );
-  } else if (scenario.slos?.length && !breakpoint) {
-    for (const slo of scenario.slos) checks.push({ kind: 'slo', name: slo.name, expression: slo.query, target: `${slo.operator} ${slo.target}`, observed: null, window: windowOf(slo, engine.durationMs), ok: true, note: 'skipped: --target has no Prometheus of the stack' });
-  }
-  if (breakpoint && !imported) {
-    const { result, checks: more } = await breakpoint.finish({ slos: scenario.slos ?? [], prometheus, runStartSeconds, runSeconds });
-    record.analysis.breakpoint = result;
-    checks.push(...more);
-  }
-  if (scenario.recovery && recoveryAt && !imported) {
-    const { result, checks: more } = analyseRecovery(scenario.recovery, recoveryAt, runSeconds, source);
-    record.analysis.recovery = result;
-    checks.push(...more);
-  }
-  if (scenario.drift && driftAt && !imported) {
-    const { result, checks: more } = await analyseDrift(scenario.drift, driftAt, { prometheus, runStartSeconds, runSeconds });
-    record.analysis.drift = result;
-    checks.push(...more);
+  const server = await judgeOnServer(scenario, prometheus, { runStartSeconds, endSeconds: endWall / 1_000, durationMs: engine.durationMs, slosPerStep: breakpoint !== null });
+  checks.push(...server.checks);
+  record.server = server.series;
+  // The analyses read per-second data, which a k6 run does not have.
+  if (!imported) {
+    const analysed = await analyse(scenario, { breakpoint, recoveryAt, driftAt, prometheus, runStartSeconds, runSeconds, source });
+    record.analysis = analysed.analysis;
+    checks.push(...analysed.checks);
   }
   const failed = checks.filter((check) => !check.ok);
   const reasons = [
