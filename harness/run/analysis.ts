@@ -30,6 +30,7 @@ interface Step {
  */
 export class BreakpointSearch {
   readonly #spec: { errorRate: number; p95: string };
+  readonly #p95LimitMs: number;
   readonly #kneeAtLeast: number | undefined;
   readonly #steps: Step[];
   /** Set when a step broke: why, for the timeline and the record. */
@@ -41,7 +42,7 @@ export class BreakpointSearch {
       errorRate: spec.stopAt?.errorRate ?? 0.1,
       p95: spec.stopAt?.p95 ?? '5s',
     };
-    parseDuration(this.#spec.p95, `${source}: breakpoint.stopAt.p95`);
+    this.#p95LimitMs = parseDuration(this.#spec.p95, `${source}: breakpoint.stopAt.p95`);
     // Rates are scaled by --scale, so the gate on them is too.
     this.#kneeAtLeast = spec.kneeAtLeast === undefined ? undefined : round(spec.kneeAtLeast * scale);
     this.#steps = plateaus(plan.stages).map((stage, i) => ({
@@ -59,9 +60,8 @@ export class BreakpointSearch {
     if (window.requests === 0) return null;
     const errorRate = window.failed / window.requests;
     const p95 = window.trend.percentile(95);
-    const p95Limit = parseDuration(this.#spec.p95, 'breakpoint.stopAt.p95');
     if (errorRate > this.#spec.errorRate) return `error rate ${round(errorRate * 100, 1)} % > ${this.#spec.errorRate * 100} %`;
-    if (p95 > p95Limit) return `p95 ${formatDuration(p95)} > ${this.#spec.p95}`;
+    if (p95 > this.#p95LimitMs) return `p95 ${formatDuration(p95)} > ${this.#spec.p95}`;
     return null;
   }
 
