@@ -80,7 +80,7 @@ export interface ScenarioDefinition {
   /** A spike's recovery time after the peak, measured against the first plateau; `within` gates it. */
   recovery?: { within?: string; tolerance?: number; consecutiveSeconds?: number };
   /** A soak's drift: p95 of the last fifth against the first (a ratio), and each service's heap floor growth (MB). */
-  drift?: { maxLatencyGrowth?: number; maxHeapGrowthMB?: number };
+  drift?: { maxLatencyGrowth?: number; minLatencyGrowthMs?: number; maxHeapGrowthMB?: number };
 }
 
 /** Typed helper for scenario files: returns its argument (k6's `options` with a type). */
@@ -120,7 +120,7 @@ export const scenarioSchema = z.strictObject({
     })
     .optional(),
   recovery: z.strictObject({ within: z.string().optional(), tolerance: z.number().min(1).optional(), consecutiveSeconds: z.number().int().min(1).max(60).optional() }).optional(),
-  drift: z.strictObject({ maxLatencyGrowth: z.number().positive().optional(), maxHeapGrowthMB: z.number().optional() }).optional(),
+  drift: z.strictObject({ maxLatencyGrowth: z.number().positive().optional(), minLatencyGrowthMs: z.number().nonnegative().optional(), maxHeapGrowthMB: z.number().optional() }).optional(),
 }).superRefine((scenario, context) => {
   if (!scenario.workload && !scenario.requests) context.addIssue({ code: 'custom', path: ['workload'], message: 'a scenario needs a workload (context) => iteration, or requests (context) => request templates' });
   if (scenario.workload && scenario.requests) context.addIssue({ code: 'custom', path: ['requests'], message: 'give workload or requests, not both' });

@@ -130,7 +130,12 @@ export class LocalComponent {
 
   /** A hang: every process of the tree stopped, sockets still open. */
   async pause(): Promise<void> {
-    if (this.#handle.running) signalTree(this.#handle.pid, 'SIGSTOP');
+    if (!this.#handle.running) return;
+    signalTree(this.#handle.pid, 'SIGSTOP');
+    // Signals are delivered asynchronously: return once the kernel reports the process stopped
+    // (at most 2 s), so a caller that reads the state next sees the hang it asked for.
+    const deadline = Date.now() + 2_000;
+    while (processState(this.#handle.pid) !== 'T' && this.#handle.running && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
   async resume(): Promise<void> {

@@ -259,6 +259,7 @@ async function drive(
     if (second - lastWrite >= 5) {
       lastWrite = second;
       record.client.series = metrics.series;
+      record.client.overall = metrics.overall;
       writer.write(record);
     }
   };
