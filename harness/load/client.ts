@@ -45,93 +45,139 @@ export class LoadClient {
 
   /** A client for one iteration: its first request is charged from `intendedStart`. */
   forIteration(intendedStart: number): HttpClient {
-    let first = true;
-    return {
-      request: async (endpoint, method, path, options = {}) => {
-        const actualStart = performance.now();
-        const from = first ? Math.min(intendedStart, actualStart) : actualStart;
-        first = false;
-        return this.#send(endpoint, method, path, options, from, actualStart);
-      },
-      check: (name, ok) => {
-        this.#metrics.rate('checks', ok, { check: name });
-        return ok;
-      },
-    };
+    return new IterationClient(this, intendedStart);
   }
 
-  async #send(endpoint: string, method: string, path: string, options: RequestOptions, from: number, actualStart: number): Promise<Response> {
+  check(name: string, ok: boolean): boolean {
+    this.#metrics.rate('checks', ok, { check: name });
+    return ok;
+  }
+
+  /** Called by IterationClient; `from` is the instant latency is charged from. */
+  send(endpoint: string, method: string, path: string, options: RequestOptions, from: number, actualStart: number): Promise<Response> {
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const headers: Record<string, string> = { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers };
-    let status = 0;
-    let error: string | null = null;
-    let text = '';
-    let headersAt = actualStart;
-    try {
-      ({ status, text, headersAt } = await this.#exchange(method, `${this.#base}${path}`, headers, body));
-    } catch (cause) {
-      const e = cause as NodeJS.ErrnoException;
-      error = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' ? 'timeout' : (e.code ?? e.name ?? 'error');
-      headersAt = performance.now();
-    }
+    let headers = options.headers ?? NO_HEADERS;
+    if (body !== undefined) headers = { 'content-type': 'application/json', ...headers };
+    return new Promise((resolve) => {
+      const exchange = new Exchange(this, endpoint, method, options.expect, from, actualStart, resolve);
+      try {
+        this.#pool.dispatch({ method: method as 'GET', path: this.#base + path, headers, body }, exchange as unknown as Parameters<Pool['dispatch']>[1]);
+      } catch (cause) {
+        // An invalid request (a bad header, a closed pool) is a failed request, not a crash.
+        exchange.onError(cause as Error);
+      }
+    });
+  }
+
+  /** Records a finished exchange (answered or failed) and builds what the iteration sees. */
+  settle(x: Exchange, error: string | null): Response {
     const done = performance.now();
-    const expected = options.expect ? options.expect.includes(status) : status >= 200 && status < 400;
+    const status = error === null ? x.status : 0;
+    const expected = x.expect ? x.expect.includes(status) : status >= 200 && status < 400;
     this.#metrics.request({
-      endpoint,
-      method,
+      endpoint: x.endpoint,
+      method: x.method,
       status,
       failed: !expected,
-      latencyMs: done - from,
-      waitingMs: headersAt - actualStart,
+      latencyMs: done - x.from,
+      waitingMs: (error === null ? x.headersAt : done) - x.actualStart,
       second: Math.floor((done - this.#startedAt) / 1_000),
-      startSecond: Math.floor((from - this.#startedAt) / 1_000),
-      bytes: Buffer.byteLength(text),
+      startSecond: Math.floor((x.from - this.#startedAt) / 1_000),
+      bytes: x.bytes,
     });
-    return {
-      status,
-      error,
-      json: <T>() => {
-        try {
-          return JSON.parse(text) as T;
-        } catch {
-          return undefined;
-        }
-      },
-    };
-  }
-
-  /**
-   * One request through undici's dispatch with a plain handler: no response stream and no
-   * promise per body, which `pool.request` costs (about 5 % more requests/s in a flat-out
-   * closed-model loop against a trivial server, measured beside it in session 3). The body is
-   * collected as chunks and decoded once.
-   */
-  #exchange(method: string, path: string, headers: Record<string, string>, body: string | undefined): Promise<{ status: number; text: string; headersAt: number }> {
-    return new Promise((resolve, reject) => {
-      let status = 0;
-      let headersAt = 0;
-      const chunks: Buffer[] = [];
-      this.#pool.dispatch(
-        { method: method as 'GET', path, headers, body },
-        {
-          onConnect: () => {},
-          onHeaders: (statusCode: number) => {
-            status = statusCode;
-            headersAt = performance.now();
-            return true;
-          },
-          onData: (chunk: Buffer) => {
-            chunks.push(chunk);
-            return true;
-          },
-          onComplete: () => resolve({ status, text: chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks).toString(), headersAt }),
-          onError: reject,
-        } as unknown as Parameters<Pool['dispatch']>[1],
-      );
-    });
+    return new Answer(status, error, error === null ? x.chunks : []);
   }
 
   async close(): Promise<void> {
     await this.#pool.close().catch(() => this.#pool.destroy());
   }
 }
+
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/**
+ * The per-iteration view of the client. A class, not an object of closures: the hot path runs
+ * under tsx, whose keepNames wraps every named closure in a defineProperty call, and that was
+ * 7 % of the generator's CPU in a flat-out loop (profiled with --cpu-prof, session 4).
+ */
+class IterationClient implements HttpClient {
+  #first = true;
+  constructor(
+    readonly client: LoadClient,
+    readonly intendedStart: number,
+  ) {}
+
+  request(endpoint: string, method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const actualStart = performance.now();
+    const from = this.#first ? Math.min(this.intendedStart, actualStart) : actualStart;
+    this.#first = false;
+    return this.client.send(endpoint, method, path, options, from, actualStart);
+  }
+
+  check(name: string, ok: boolean): boolean {
+    return this.client.check(name, ok);
+  }
+}
+
+/**
+ * One request through undici's dispatch, with a handler object instead of a response stream
+ * and a promise per body (`pool.request` costs about 5 % more). The body is kept as chunks and
+ * decoded only if the iteration reads it: most requests of a load test are never read.
+ */
+class Exchange {
+  status = 0;
+  headersAt = 0;
+  bytes = 0;
+  readonly chunks: Buffer[] = [];
+
+  constructor(
+    readonly client: LoadClient,
+    readonly endpoint: string,
+    readonly method: string,
+    readonly expect: readonly number[] | undefined,
+    readonly from: number,
+    readonly actualStart: number,
+    readonly resolve: (response: Response) => void,
+  ) {}
+
+  onConnect(): void {}
+
+  onHeaders(statusCode: number): boolean {
+    this.status = statusCode;
+    this.headersAt = performance.now();
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+    return true;
+  }
+
+  onComplete(): void {
+    this.resolve(this.client.settle(this, null));
+  }
+
+  onError(cause: Error): void {
+    const e = cause as NodeJS.ErrnoException;
+    const error = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' ? 'timeout' : (e.code ?? e.name ?? 'error');
+    this.resolve(this.client.settle(this, error));
+  }
+}
+
+class Answer implements Response {
+  constructor(
+    readonly status: number,
+    readonly error: string | null,
+    readonly chunks: Buffer[],
+  ) {}
+
+  json<T = any>(): T | undefined {
+    try {
+      return JSON.parse(this.chunks.length === 1 ? this.chunks[0]!.toString() : Buffer.concat(this.chunks).toString()) as T;
+    } catch {
+      return undefined;
+    }
+  }
+}
+

@@ -58,25 +58,28 @@ export async function runPlan(options: EngineOptions): Promise<EngineResult> {
   const inFlight = new Set<Promise<void>>();
   let active = 0;
   let iterationCount = 0;
-  const runIteration = (vu: number, intendedStart: number): Promise<void> => {
+  // One async function per iteration rather than a .catch().finally() chain: two promises
+  // fewer per iteration, which counts at 15k iterations/s on a shared core.
+  const iterate = async (vu: number, intendedStart: number): Promise<void> => {
     const begun = performance.now();
-    const http = client.forIteration(intendedStart);
     active++;
-    result.maxVUsUsed = Math.max(result.maxVUsUsed, active);
+    if (active > result.maxVUsUsed) result.maxVUsUsed = active;
     metrics.gauge('vus', active);
-    const promise = options
-      .iteration(http, { id: vu, iteration: iterationCount++ })
-      .catch(() => {
-        result.iterationErrors++;
-      })
-      .finally(() => {
-        active--;
-        result.iterations++;
-        metrics.count('iterations');
-        metrics.trend('iteration_duration', performance.now() - begun);
-        inFlight.delete(promise);
-      });
+    try {
+      await options.iteration(client.forIteration(intendedStart), { id: vu, iteration: iterationCount++ });
+    } catch {
+      result.iterationErrors++;
+    } finally {
+      active--;
+      result.iterations++;
+      metrics.count('iterations');
+      metrics.trend('iteration_duration', performance.now() - begun);
+    }
+  };
+  const runIteration = (vu: number, intendedStart: number): Promise<void> => {
+    const promise = iterate(vu, intendedStart);
     inFlight.add(promise);
+    void promise.then(() => inFlight.delete(promise));
     return promise;
   };
 

@@ -1,10 +1,8 @@
 import type { MetricName } from '../verdict/thresholds.ts';
-import type { MetricRegistry, Tags } from '../metrics/registry.ts';
+import type { MetricRegistry, RequestSample, Tags } from '../metrics/registry.ts';
 
 /** What the engine and the HTTP client record into: the registry, or a forwarder to it. */
 export type MetricSink = Pick<MetricRegistry, 'request' | 'count' | 'rate' | 'trend' | 'gauge'>;
-
-type RequestSample = Parameters<MetricRegistry['request']>[0];
 
 /** One recorded call, as it crosses from a worker thread to the main thread. */
 export type Recorded =
