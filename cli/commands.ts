@@ -30,6 +30,8 @@ import {
 import { ApiError, startFaultProxy, TOXIPROXY_API_VERSION } from '../chaos/proxy/index.ts';
 import { renderConsoleSummary } from '../reports/console.ts';
 import { renderJUnit } from '../reports/junit.ts';
+import { writeRunReports, writeRunsIndex } from '../reports/write.ts';
+import { reportCommand } from './report-command.ts';
 import { builtinScenarios } from '../scenarios/index.ts';
 import { printEndpoints, printProbe, printStatus } from './output.ts';
 
@@ -205,11 +207,11 @@ const probe: Command = {
 
 const installDepsCommand: Command = {
   summary: "install the local provider's binaries (apt), or say exactly what to install",
-  help: "rushhour install-deps [--containers] [--dry-run]\n  Installs PostgreSQL 15, Redis and Prometheus with apt when missing.\n  --containers also installs Debian's docker.io and debootstrap, and starts dockerd when no engine answers.",
-  options: { 'dry-run': { type: 'boolean' }, containers: { type: 'boolean' } },
+  help: "rushhour install-deps [--containers] [--reports] [--dry-run]\n  Installs PostgreSQL 15, Redis and Prometheus with apt when missing.\n  --containers also installs Debian's docker.io and debootstrap, and starts dockerd when no engine answers.\n  --reports also installs Debian's chromium and libxml2-utils, which the report tests use.",
+  options: { 'dry-run': { type: 'boolean' }, containers: { type: 'boolean' }, reports: { type: 'boolean' } },
   async run(values) {
     const dryRun = Boolean(values['dry-run']);
-    installDeps({ dryRun, containers: Boolean(values.containers) });
+    installDeps({ dryRun, containers: Boolean(values.containers), reports: Boolean(values.reports) });
     if (values.containers && !dryRun) {
       const engine = await ensureDockerEngine(out);
       out(`install-deps: Docker engine ${engine === 'started' ? 'started' : 'already running'}.`);
@@ -341,12 +343,37 @@ const runCommand: Command = {
     out('');
     out(renderConsoleSummary(outcome.record));
     out('');
+    const reports = writeRunReports(outcome.dir, outcome.record);
+    writeRunsIndex(path.dirname(outcome.dir));
     out(`  run record: ${path.relative(process.cwd(), path.join(outcome.dir, 'run.json'))} · JUnit: ${path.relative(process.cwd(), junit)}`);
+    out(`  report: ${path.relative(process.cwd(), reports.html)} · summary: ${path.relative(process.cwd(), reports.markdown)} · all runs: ${path.relative(process.cwd(), path.join(path.dirname(outcome.dir), 'index.html'))}`);
     if (outcome.exitCode === ExitCode.thresholdsFailed) {
       const failed = outcome.record.verdict!.reasons;
       process.stderr.write(`RUSHHOUR_ERR_THRESHOLDS_FAILED: ${scenario.name}: ${failed.length} check(s) failed\n${failed.map((reason) => `  ${reason}`).join('\n')}\n`);
     }
     return outcome.exitCode;
+  },
+};
+
+const reportCmd: Command = {
+  summary: "render a run's HTML report and Markdown summary, compare two runs, open the newest",
+  help:
+    'rushhour report [RUN_DIR] [--compare OTHER_RUN_DIR] [--markdown] [--fail-on-regression] [--open] [--out DIR]\n' +
+    '  (Re)writes RUN_DIR/report.html and summary.md from its run.json (default: the newest run, runs/latest) and runs/index.html.\n' +
+    '  --compare OTHER: OTHER is the baseline (say last night), RUN_DIR the run compared with it; writes RUN_DIR/compare-<OTHER id>.html and .md.\n' +
+    '  --markdown prints the summary (or the comparison) as Markdown, for CI job summaries and pull-request comments.\n' +
+    '  --fail-on-regression exits 99 when the comparison finds a regression. --open opens the report in $BROWSER or xdg-open.',
+  options: { compare: { type: 'string' }, markdown: { type: 'boolean' }, 'fail-on-regression': { type: 'boolean' }, open: { type: 'boolean' }, out: { type: 'string' } },
+  async run(values, positionals) {
+    if (positionals.length > 1) throw new RushhourError('RUSHHOUR_ERR_USAGE', 'usage: rushhour report [RUN_DIR] [--compare OTHER_RUN_DIR] [--markdown] [--open]');
+    return reportCommand({
+      runDir: positionals[0],
+      compare: values.compare as string | undefined,
+      open: Boolean(values.open),
+      markdown: Boolean(values.markdown),
+      failOnRegression: Boolean(values['fail-on-regression']),
+      runsDir: path.resolve((values.out as string | undefined) ?? 'runs'),
+    });
   },
 };
 
@@ -379,7 +406,7 @@ export const commands: Record<string, Command> = {
   run: runCommand,
   chaos: notYet('run a chaos experiment', 'chaos issue'),
   canary: notYet('run a canary rollout', 'canary issue'),
-  report: notYet('render or compare run reports', 'reports issue'),
+  report: reportCmd,
   list: listCommand,
   images,
   proxy: proxyCommand,

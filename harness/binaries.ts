@@ -47,6 +47,9 @@ export const binaries = {
   dockerd: { name: 'dockerd', debian: 'docker.io', brew: 'docker', dirs: sbin },
   docker: { name: 'docker', debian: 'docker.io', brew: 'docker', dirs: sbin },
   debootstrap: { name: 'debootstrap', debian: 'debootstrap', brew: 'debootstrap', dirs: sbin },
+  // The report tests: a real browser (Debian's, never a downloaded one) and a JUnit schema check.
+  chromium: { name: 'chromium', debian: 'chromium', brew: 'chromium', dirs: brewBins },
+  xmllint: { name: 'xmllint', debian: 'libxml2-utils', brew: 'libxml2', dirs: brewBins },
 } as const satisfies Record<string, BinarySpec>;
 
 export type BinaryName = keyof typeof binaries;
@@ -99,17 +102,19 @@ function packagesFor(names: readonly BinaryName[]): { debian: string[]; brew: st
 export const localStackBinaries = ['postgres', 'initdb', 'pg_basebackup', 'redis-server', 'prometheus', 'promtool'] as const satisfies readonly BinaryName[];
 /** What the containers provider needs on the host to run its engine and build offline images. */
 export const containerHostBinaries = ['dockerd', 'docker', 'debootstrap'] as const satisfies readonly BinaryName[];
+/** What the report tests need: Chromium for playwright-core, xmllint for the JUnit schema. */
+export const reportTestBinaries = ['chromium', 'xmllint'] as const satisfies readonly BinaryName[];
 
 /**
  * Installs the local provider's programs with apt where it can, as `playwright install-deps`
  * does; elsewhere it says exactly what to install. Returns the lines it printed.
  */
-export function installDeps(options: { dryRun?: boolean; containers?: boolean; print?: (line: string) => void } = {}): { installed: string[]; alreadyPresent: boolean } {
+export function installDeps(options: { dryRun?: boolean; containers?: boolean; reports?: boolean; print?: (line: string) => void } = {}): { installed: string[]; alreadyPresent: boolean } {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const wanted: BinaryName[] = [...localStackBinaries, ...(options.containers ? containerHostBinaries : [])];
+  const wanted: BinaryName[] = [...localStackBinaries, ...(options.containers ? containerHostBinaries : []), ...(options.reports ? reportTestBinaries : [])];
   const missing = wanted.filter((name) => !findBinary(name));
   if (missing.length === 0) {
-    print(`install-deps: every program the local${options.containers ? ' and containers providers need' : ' provider needs'} is present.`);
+    print(`install-deps: every program the local provider${options.containers ? ', the containers provider' : ''}${options.reports ? ', the report tests' : ''} need${options.containers || options.reports ? '' : 's'} is present.`);
     return { installed: [], alreadyPresent: true };
   }
   const { debian, brew } = packagesFor(missing);

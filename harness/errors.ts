@@ -16,6 +16,7 @@ export const errorCatalogue = {
   RUSHHOUR_ERR_TARGET_NOT_ALLOWED: { exit: ExitCode.usage, hint: 'Load goes to loopback or the stack only; pass --allow-remote-target for a system you own.' },
   RUSHHOUR_ERR_THRESHOLDS_FAILED: { exit: ExitCode.thresholdsFailed, hint: 'The failing checks are listed above and in runs/<id>/run.json.' },
   RUSHHOUR_ERR_STATE_CORRUPT: { exit: ExitCode.usage, hint: 'Run `npx rushhour down` to reap the stack and remove the state file.' },
+  RUSHHOUR_ERR_RUN_NOT_FOUND: { exit: ExitCode.usage, hint: 'Give a run folder (runs/<id>) holding the run.json that `rushhour run` wrote; `ls runs` lists them.' },
   RUSHHOUR_ERR_STACK_NOT_UP: { exit: ExitCode.usage, hint: 'Start one with `npx rushhour up`.' },
   RUSHHOUR_ERR_BINARY_MISSING: { exit: ExitCode.environment, hint: 'Run `npx rushhour install-deps`, or install the packages named above.' },
   RUSHHOUR_ERR_INSTALL_FAILED: { exit: ExitCode.environment, hint: 'Install the packages named above by hand, then retry.' },

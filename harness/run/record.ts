@@ -112,7 +112,7 @@ export interface RunRecord {
     failedRequests: number;
     maxVUsUsed: number;
     /** Per endpoint, over the whole run (ms). */
-    endpoints: Record<string, { count: number; failed: number; avg: number; p50: number; p90: number; p95: number; p99: number; max: number }>;
+    endpoints: Record<string, { count: number; failed: number; avg: number; p50: number; p90: number; p95: number; p99: number; max: number; distribution?: { p: number; ms: number }[] }>;
     series: SeriesPoint[];
     /** Per second, every endpoint together (`endpoint: 'all'`). */
     overall: SeriesPoint[];

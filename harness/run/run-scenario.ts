@@ -96,6 +96,9 @@ function gitInfo(): RunRecord['git'] {
   }
 }
 
+/** The percentiles of each endpoint's latency curve in the record (the report's HDR plot). */
+const DISTRIBUTION = [0, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 95, 97.5, 99, 99.5, 99.9, 99.95, 99.99];
+
 /**
  * One load run, end to end: boot (or reuse) the stack, run the executor with the scenario's
  * workload, judge it against thresholds (continuously, for abortOnFail, and at the end), SLOs
@@ -289,7 +292,7 @@ async function drive(
   // Client results.
   const endpoints: RunRecord['client']['endpoints'] = {};
   for (const [name, { trend, failed }] of metrics.endpoints) {
-    endpoints[name] = { count: trend.count, failed, avg: round(trend.value({ kind: 'avg' })), p50: round(trend.percentile(50)), p90: round(trend.percentile(90)), p95: round(trend.percentile(95)), p99: round(trend.percentile(99)), max: round(trend.value({ kind: 'max' })) };
+    endpoints[name] = { count: trend.count, failed, avg: round(trend.value({ kind: 'avg' })), p50: round(trend.percentile(50)), p90: round(trend.percentile(90)), p95: round(trend.percentile(95)), p99: round(trend.percentile(99)), max: round(trend.value({ kind: 'max' })), distribution: DISTRIBUTION.map((p) => ({ p, ms: round(trend.percentile(p)) })) };
   }
   const failedRate = metrics.sink({ metric: 'http_req_failed', key: 'http_req_failed', tags: {} });
   record.client = imported ? { ...imported.client, series: [], overall: [] } : {
