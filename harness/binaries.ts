@@ -114,7 +114,8 @@ export function installDeps(options: { dryRun?: boolean; containers?: boolean; r
   const wanted: BinaryName[] = [...localStackBinaries, ...(options.containers ? containerHostBinaries : []), ...(options.reports ? reportTestBinaries : [])];
   const missing = wanted.filter((name) => !findBinary(name));
   if (missing.length === 0) {
-    print(`install-deps: every program the local provider${options.containers ? ', the containers provider' : ''}${options.reports ? ', the report tests' : ''} need${options.containers || options.reports ? '' : 's'} is present.`);
+    const who = ['the local provider', ...(options.containers ? ['the containers provider'] : []), ...(options.reports ? ['the report tests'] : [])];
+    print(`install-deps: every program ${who.length === 1 ? `${who[0]} needs` : `${who.slice(0, -1).join(', ')} and ${who.at(-1)} need`} is present.`);
     return { installed: [], alreadyPresent: true };
   }
   const { debian, brew } = packagesFor(missing);

@@ -170,7 +170,8 @@ test('fault windows are shaded on every time chart, where the timeline puts them
 
 test('report --compare on two real runs, then on a planted regression: highlighted in HTML and Markdown', async () => {
   const [a, b] = runs;
-  const same = await rushhourAwait(['report', b!.dir, '--compare', a!.dir], dir);
+  // The issue's form: `report --compare A B`, A the baseline (last night), B the run compared.
+  const same = await rushhourAwait(['report', '--compare', a!.dir, b!.dir], dir);
   expect(same.code, same.stdout + same.stderr).toBe(0);
   const compareFile = path.join(b!.dir, `compare-${a!.id}.html`);
   expect(existsSync(compareFile)).toBe(true);
