@@ -17,6 +17,7 @@ import {
   probeStack,
   reapOrphans,
   importDefault,
+  revertLeftoverFaults,
   readState,
   requireDocker,
   runScenario,
@@ -150,6 +151,11 @@ const down: Command = {
   async run() {
     const state = readState();
     if (state && isAlive(state.pid)) {
+      // Faults first: a dead run's leftovers by their ledger entries, then every proxy reset.
+      const leftovers = await revertLeftoverFaults({ stackId: state.runId });
+      if (leftovers.reverted.length) out(`Reverted faults a dead run left in force: ${leftovers.reverted.join(', ')}.`);
+      for (const problem of leftovers.problems) out(`  could not revert: ${problem}`);
+      await fetch(`${state.endpoints.faultProxy}/reset`, { method: 'POST', signal: AbortSignal.timeout(5_000) }).catch(() => {});
       out(`Stopping stack ${state.runId} (owner pid ${state.pid})...`);
       process.kill(state.pid, 'SIGTERM');
       const deadline = Date.now() + 30_000;

@@ -9,6 +9,7 @@ export type { ComponentControls, ComponentState } from './controls.ts';
 export { readState, writeState, removeState, stateFile, type StackState } from './state.ts';
 export { ownStack } from './stack-owner.ts';
 export { reapOrphans, type ReapReport } from './reaper.ts';
+export { revertLeftoverFaults, faultsInForce, ledgerFile, type LedgerEntry, type Undo } from './fault-ledger.ts';
 export { installDeps, findBinary, requireBinaries, localStackBinaries } from './binaries.ts';
 export { probeStack, type ProbeStep } from './probe.ts';
 export { isAlive } from './process.ts';

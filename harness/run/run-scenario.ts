@@ -20,6 +20,7 @@ import { newRunId } from '../owner.ts';
 import { PrometheusClient } from '../prometheus-client.ts';
 import { driverFor, iterationFor, validateScenario, type Driver, type ScenarioDefinition, type WorkloadContext } from '../scenario.ts';
 import { isAlive } from '../process.ts';
+import { revertLeftoverFaults } from '../fault-ledger.ts';
 import { readState } from '../state.ts';
 import type { Provider, RunningStack, Topology } from '../topology.ts';
 import { evaluateThreshold } from '../verdict/evaluate.ts';
@@ -134,6 +135,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     if (existing && isAlive(existing.pid)) {
       topology = existing;
       progress(`Using the stack already up here (${existing.provider}, ${existing.runId}); it stays up.`);
+      // A run that died with a fault in force left it in the ledger: load must not meet it.
+      const leftovers = await revertLeftoverFaults({ stackId: existing.runId });
+      if (leftovers.reverted.length) progress(`Reverted faults a dead run left in force: ${leftovers.reverted.join(', ')}${leftovers.problems.length ? ` (problems: ${leftovers.problems.join('; ')})` : ''}.`);
     } else {
       progress(`Booting a ${options.provider} stack for this run...`);
       stack = await up(config, options.provider, { signal: options.signal, progress });
