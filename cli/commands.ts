@@ -353,9 +353,10 @@ const runCommand: Command = {
     writeRunsIndex(path.dirname(outcome.dir));
     out(`  run record: ${path.relative(process.cwd(), path.join(outcome.dir, 'run.json'))} · JUnit: ${path.relative(process.cwd(), junit)}`);
     out(`  report: ${path.relative(process.cwd(), reports.html)} · summary: ${path.relative(process.cwd(), reports.markdown)} · all runs: ${path.relative(process.cwd(), path.join(path.dirname(outcome.dir), 'index.html'))}`);
-    if (outcome.exitCode === ExitCode.thresholdsFailed) {
+    if (outcome.exitCode === ExitCode.thresholdsFailed || outcome.exitCode === ExitCode.invariantViolated) {
       const failed = outcome.record.verdict!.reasons;
-      process.stderr.write(`RUSHHOUR_ERR_THRESHOLDS_FAILED: ${scenario.name}: ${failed.length} check(s) failed\n${failed.map((reason) => `  ${reason}`).join('\n')}\n`);
+      const code = outcome.exitCode === ExitCode.invariantViolated ? 'RUSHHOUR_ERR_INVARIANT_VIOLATED' : 'RUSHHOUR_ERR_THRESHOLDS_FAILED';
+      process.stderr.write(`${code}: ${scenario.name}: ${failed.length} check(s) failed\n${failed.map((reason) => `  ${reason}`).join('\n')}\n`);
     }
     return outcome.exitCode;
   },

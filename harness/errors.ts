@@ -15,6 +15,7 @@ export const errorCatalogue = {
   RUSHHOUR_ERR_SCENARIO_INVALID: { exit: ExitCode.usage, hint: 'Fix the fields listed above; docs/scenarios.md describes a scenario file.' },
   RUSHHOUR_ERR_TARGET_NOT_ALLOWED: { exit: ExitCode.usage, hint: 'Load goes to loopback or the stack only; pass --allow-remote-target for a system you own.' },
   RUSHHOUR_ERR_THRESHOLDS_FAILED: { exit: ExitCode.thresholdsFailed, hint: 'The failing checks are listed above and in runs/<id>/run.json.' },
+  RUSHHOUR_ERR_INVARIANT_VIOLATED: { exit: ExitCode.invariantViolated, hint: 'Data was lost or corrupted: the offending ids are above and in runs/<id>/run.json (verdict and invariants).' },
   RUSHHOUR_ERR_STATE_CORRUPT: { exit: ExitCode.usage, hint: 'Run `npx rushhour down` to reap the stack and remove the state file.' },
   RUSHHOUR_ERR_RUN_NOT_FOUND: { exit: ExitCode.usage, hint: 'Give a run folder (runs/<id>) holding the run.json that `rushhour run` wrote; `ls runs` lists them.' },
   RUSHHOUR_ERR_STACK_NOT_UP: { exit: ExitCode.usage, hint: 'Start one with `npx rushhour up`.' },

@@ -26,4 +26,5 @@ export type { RunRecord, VerdictCheck, TimelineEvent, GeneratorHealth, ServerSer
 export { breakpointStages } from './run/analysis.ts';
 export { RUN_RECORD_SCHEMA } from './run/record.ts';
 export { parseThresholds, type Threshold, type ThresholdInput } from './verdict/thresholds.ts';
+export { History, outcomeOf, checkInvariants, invariantChecks, type Operation, type Outcome, type InvariantResult } from './verdict/invariants.ts';
 export { importDefault } from './module-loader.ts';

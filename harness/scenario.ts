@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DatasetSummary } from '../fixtures/index.ts';
 import type { UserConfig } from './config/schema.ts';
 import type { Iteration } from './load/engine.ts';
+import type { History } from './verdict/invariants.ts';
 import { executorSchema, type ExecutorInput } from './load/executors.ts';
 import type { RequestTemplate } from './load/autocannon-driver.ts';
 
@@ -30,6 +31,8 @@ export interface WorkloadContext {
   topology: Topology | null;
   /** The scenario's PRNG seed for its feeders. */
   seed: number;
+  /** Where the workload records its writes when the scenario checks invariants (else absent). */
+  history?: History;
 }
 
 export interface ScenarioDefinition {
@@ -49,6 +52,13 @@ export interface ScenarioDefinition {
    * `requests` only), latency from the actual send. `--driver` overrides it.
    */
   driver?: Driver;
+  /**
+   * Check Jepsen-style invariants after the run: the workload records every booking and payment
+   * it makes (ok, fail or indeterminate), and the database is checked against that history
+   * (no acknowledged booking missing, no route over capacity, no booking confirmed twice...).
+   * A violation exits 100 naming the ids. Needs the stack and the rushhour driver on one thread.
+   */
+  invariants?: boolean;
   /**
    * The scenario's k6 twin, for `--driver k6`: the script (its workload in k6's API; options
    * come from this scenario) and the data it reads (feeder samples, the stack's address).
@@ -105,6 +115,7 @@ export const scenarioSchema = z.strictObject({
   workload: z.custom<ScenarioDefinition['workload']>((value) => typeof value === 'function', 'must be a function (context) => iteration').optional(),
   requests: z.custom<ScenarioDefinition['requests']>((value) => typeof value === 'function', 'must be a function (context) => request templates').optional(),
   driver: z.enum(DRIVERS).optional(),
+  invariants: z.boolean().optional(),
   k6: z.strictObject({ script: z.string(), data: z.custom<(context: WorkloadContext) => object>((value) => typeof value === 'function', 'must be a function (context) => data') }).optional(),
   needsStack: z.boolean().optional(),
   thresholds: z.record(z.string(), z.array(z.union([z.string(), z.strictObject({ threshold: z.string(), abortOnFail: z.boolean().optional(), delayAbortEval: z.string().optional() })]))).optional(),

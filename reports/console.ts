@@ -34,6 +34,11 @@ export function renderConsoleSummary(record: RunRecord): string {
     for (const line of pad([['endpoint', 'count', 'failed', 'avg', 'p50', 'p90', 'p95', 'p99', 'max'], ...endpointRows])) lines.push(`    ${line}`);
     lines.push('');
   }
+  if (record.invariants) {
+    const o = record.invariants.operations;
+    lines.push(`  writes checked against the database: book ok ${o.book.ok} · refused ${o.book.fail} · indeterminate ${o.book.info}; pay ok ${o.pay.ok} · refused ${o.pay.fail} · indeterminate ${o.pay.info}`);
+    lines.push('');
+  }
   lines.push(...renderAnalysis(record));
   const checks = record.verdict?.checks ?? [];
   if (checks.length) {

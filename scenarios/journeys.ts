@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createFeeders, Prng, type Feeders } from '../fixtures/index.ts';
-import { RushhourError, type HttpClient, type Iteration, type RequestTemplate, type ScenarioDefinition, type WorkloadContext } from '../harness/index.ts';
+import { outcomeOf, RushhourError, type HttpClient, type Iteration, type RequestTemplate, type ScenarioDefinition, type WorkloadContext } from '../harness/index.ts';
 
 // The ride-booking journeys, from the seeds' user flows. Each request is tagged with its
 // endpoint (search, nearby, book, pay, get_booking), so thresholds can name
@@ -12,13 +12,15 @@ export type Step = 'search' | 'nearby' | 'book' | 'pay' | 'get_booking';
 interface Journeys {
   feeders: Feeders;
   secret: string;
+  /** The run's write history, when the scenario checks invariants. */
+  history: WorkloadContext['history'];
   /** Bookings this run made (bounded), for pay and get_booking to act on. */
   held: string[];
 }
 
 function setup(context: WorkloadContext): Journeys {
   if (!context.dataset || !context.topology) throw new RushhourError('RUSHHOUR_ERR_USAGE', 'this scenario drives the stack and needs its dataset: it cannot run with --target');
-  return { feeders: createFeeders(context.dataset, context.seed), secret: context.topology.webhookSecret, held: [] };
+  return { feeders: createFeeders(context.dataset, context.seed), secret: context.topology.webhookSecret, history: context.history, held: [] };
 }
 
 const searchPath = (s: ReturnType<Feeders['search']>) => `/v1/routes/search?lat=${s.lat}&lng=${s.lng}&time=${encodeURIComponent(s.time)}&seats=${s.seats}&radius_m=${s.radiusM}`;
@@ -39,8 +41,12 @@ async function nearby(http: HttpClient, j: Journeys): Promise<void> {
 /** A hold; 409 (no seats left) is an expected answer of a busy system, not a failure. */
 async function book(http: HttpClient, j: Journeys, routeId?: number): Promise<string | undefined> {
   const b = j.feeders.booking();
-  const answer = await http.request('book', 'POST', '/v1/bookings', { body: { ...b, routeId: routeId ?? b.routeId }, headers: { 'idempotency-key': randomUUID() }, expect: [201, 409] });
+  const key = randomUUID();
+  const body = { ...b, routeId: routeId ?? b.routeId };
+  const answer = await http.request('book', 'POST', '/v1/bookings', { body, headers: { 'idempotency-key': key }, expect: [201, 409] });
   const id = answer.status === 201 ? answer.json<{ id: string }>()?.id : undefined;
+  // No answer, or a 5xx: the hold may or may not exist (Jepsen's "info"), never "failed".
+  j.history?.record({ type: 'book', outcome: outcomeOf(answer.status), idempotencyKey: key, bookingId: id, routeId: body.routeId, seats: body.seats });
   http.check('booking is held or refused for lack of seats', answer.status === 201 || answer.status === 409);
   if (id) {
     j.held.push(id);
@@ -53,7 +59,9 @@ async function pay(http: HttpClient, j: Journeys, bookingId: string): Promise<vo
   const raw = JSON.stringify({ eventId: `evt-${randomUUID()}`, bookingId, status: 'succeeded', amountMinor: 1_000 });
   const signature = `sha256=${createHmac('sha256', j.secret).update(raw).digest('hex')}`;
   // 200 also for a hold that expired meanwhile: the SUT records the event as ignored.
-  const answer = await http.request('pay', 'POST', '/v1/payments/webhook', { body: JSON.parse(raw), headers: { 'x-signature': signature } });
+  const event = JSON.parse(raw) as { eventId: string };
+  const answer = await http.request('pay', 'POST', '/v1/payments/webhook', { body: event, headers: { 'x-signature': signature } });
+  j.history?.record({ type: 'pay', outcome: outcomeOf(answer.status), eventId: event.eventId, bookingId });
   http.check('payment webhook accepted', answer.status === 200);
 }
 

@@ -19,4 +19,6 @@ export default defineScenario({
   },
   slos: [serverP95Below(0.5), serverErrorRatioBelow(0.01)],
   alerts: 'none',
+  // Every booking and payment is recorded and checked against the database afterwards.
+  invariants: true,
 });

@@ -13,4 +13,6 @@ export default defineScenario({
   thresholds: { http_req_failed: ['rate<0.01'], 'http_req_duration{endpoint:book}': ['p(95)<500'], 'http_req_duration{endpoint:pay}': ['p(95)<500'] },
   slos: [serverP95Below(0.5), serverErrorRatioBelow(0.01), poolWaitingBelow(20)],
   alerts: 'none',
+  // Every booking and payment is recorded and checked against the database afterwards.
+  invariants: true,
 });

@@ -1,6 +1,7 @@
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SeriesPoint } from '../metrics/registry.ts';
+import type { InvariantResult, Operation, Outcome } from '../verdict/invariants.ts';
 
 /** The run record's schema version: bumped on any incompatible change of `RunRecord`. */
 export const RUN_RECORD_SCHEMA = 1;
@@ -122,6 +123,8 @@ export interface RunRecord {
   /** The warm-up before the measured run: kept, never judged. Null when the scenario has none. */
   warmup: { durationMs: number; rate: number; iterations: number; requests: number; failedRequests: number; p95Ms: number | null } | null;
   server: ServerSeries[];
+  /** The writes the workload made, by outcome, and each invariant checked against the database; null when not asked. */
+  invariants: { operations: Record<Operation['type'], Record<Outcome, number>>; results: InvariantResult[] } | null;
   generator: GeneratorHealth | null;
   verdict: { ok: boolean; exitCode: number; reasons: string[]; checks: VerdictCheck[] } | null;
 }

@@ -21,6 +21,7 @@ import { PrometheusClient } from '../prometheus-client.ts';
 import { driverFor, iterationFor, validateScenario, type Driver, type ScenarioDefinition, type WorkloadContext } from '../scenario.ts';
 import { isAlive } from '../process.ts';
 import { revertLeftoverFaults } from '../fault-ledger.ts';
+import { checkInvariants, History, invariantChecks } from '../verdict/invariants.ts';
 import { readState } from '../state.ts';
 import type { Provider, RunningStack, Topology } from '../topology.ts';
 import { evaluateThreshold } from '../verdict/evaluate.ts';
@@ -114,6 +115,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const driver = driverFor(scenario, options.driver, source);
   if ((options.workers ?? 1) > 1 && (driver !== 'rushhour' || !options.module)) {
     throw new RushhourError('RUSHHOUR_ERR_USAGE', `--workers: only the rushhour driver runs in worker threads${options.module ? '' : ', and only for a scenario loaded from a file'}`);
+  }
+  if (scenario.invariants && (driver !== 'rushhour' || (options.workers ?? 1) > 1 || options.target)) {
+    throw new RushhourError('RUSHHOUR_ERR_USAGE', `${source}: invariants: the history of writes is recorded by the rushhour driver on one thread against the stack; not with ${driver !== 'rushhour' ? `--driver ${driver}` : (options.workers ?? 1) > 1 ? '--workers' : '--target'}`);
   }
   // Before any stack boots: a run that cannot start should cost nothing.
   if (driver === 'k6' && !findK6()) throw new RushhourError('RUSHHOUR_ERR_K6_MISSING', `${source}: --driver k6 needs a k6 binary on PATH, and there is none`);
@@ -220,6 +224,7 @@ async function drive(
     analysis: { breakpoint: null, recovery: null, drift: null },
     warmup: null,
     server: [],
+    invariants: null,
     generator: null,
     verdict: null,
   };
@@ -230,7 +235,8 @@ async function drive(
   const onOuterAbort = () => abort.abort('interrupted');
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let abortedBy: string | null = null;
-  const workloadContext = { dataset: topology?.dataset ?? null, topology, seed: options.config.fixtures.seed };
+  const history = scenario.invariants ? new History() : undefined;
+  const workloadContext = { dataset: topology?.dataset ?? null, topology, seed: options.config.fixtures.seed, history };
   const iteration = iterationFor(scenario, workloadContext);
   if (scenario.warmup && !abort.signal.aborted) {
     record.warmup = await warmUp(scenario.warmup, { target, iteration, signal: abort.signal, source, progress });
@@ -324,13 +330,23 @@ async function drive(
     record.analysis = analysed.analysis;
     checks.push(...analysed.checks);
   }
+  // Invariants last: the database once the load (and its stragglers) are done.
+  let invariantsViolated = false;
+  if (history && topology) {
+    const results = await checkInvariants(topology.endpoints.postgresPrimary, history);
+    record.invariants = { operations: history.counts, results };
+    const invariantVerdicts = invariantChecks(results, history);
+    invariantsViolated = invariantVerdicts.some((check) => !check.ok);
+    checks.push(...invariantVerdicts);
+  }
   const failed = checks.filter((check) => !check.ok);
   const reasons = [
     ...(interrupted ? ['interrupted'] : []),
     ...(abortedBy ? [`aborted by threshold ${abortedBy}`] : []),
     ...failed.map((check) => `${check.kind} ${check.name}: ${check.expression} (observed ${check.observed ?? 'no data'}, target ${check.target}${check.note ? `; ${check.note}` : ''})`),
   ];
-  const exitCode = interrupted ? ExitCode.interrupted : failed.length || abortedBy ? ExitCode.thresholdsFailed : ExitCode.passed;
+  // Lost or corrupted data outranks a slow run: 100 before 99.
+  const exitCode = interrupted ? ExitCode.interrupted : invariantsViolated ? ExitCode.invariantViolated : failed.length || abortedBy ? ExitCode.thresholdsFailed : ExitCode.passed;
   record.verdict = { ok: exitCode === ExitCode.passed, exitCode, reasons, checks };
   // A breakpoint search that found its break finished its job: that stop is not an abort.
   record.status = interrupted ? 'interrupted' : abortedBy ? 'aborted' : 'finished';

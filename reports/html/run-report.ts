@@ -81,6 +81,11 @@ function analysisSection(record: RunRecord): string {
     const memory = drift.memory.map((m) => `<tr><th scope="row">${esc(m.instance)}</th><td class="num">${m.heapFloorFirstMB.toFixed(1)} MB</td><td class="num">${m.heapFloorLastMB.toFixed(1)} MB</td><td class="num">${m.heapGrowthMB.toFixed(1)} MB</td><td class="num">${m.rssMBAtEnd.toFixed(0)} MB</td></tr>`);
     parts.push(`<h3>Drift</h3><p>p95 ${fmtMs(drift.latency.firstP95Ms)} in the first fifth (${esc(drift.latency.firstWindow)}) against ${fmtMs(drift.latency.lastP95Ms)} in the last (${esc(drift.latency.lastWindow)})${drift.latency.ratio === null ? '' : `: ×${drift.latency.ratio.toFixed(2)}`}.</p>${memory.length ? `<table><caption>Heap floor per SUT instance, first and last fifth.</caption><thead><tr><th scope="col">instance</th><th scope="col" class="num">first</th><th scope="col" class="num">last</th><th scope="col" class="num">growth</th><th scope="col" class="num">RSS at end</th></tr></thead><tbody>${memory.join('')}</tbody></table>` : ''}`);
   }
+  if (record.invariants) {
+    const o = record.invariants.operations;
+    const rows = (['book', 'pay'] as const).map((t) => `<tr><th scope="row">${t}</th><td class="num">${fmtNumber(o[t].ok)}</td><td class="num">${fmtNumber(o[t].fail)}</td><td class="num">${fmtNumber(o[t].info)}</td></tr>`);
+    parts.push(`<h3>Writes checked against the database</h3><table><caption>Each write's outcome (Jepsen's ok, fail, info); indeterminate ones are neither lost nor failed. The invariants are in the checks table.</caption><thead><tr><th scope="col">operation</th><th scope="col" class="num">acknowledged</th><th scope="col" class="num">refused</th><th scope="col" class="num">indeterminate</th></tr></thead><tbody>${rows.join('')}</tbody></table>`);
+  }
   if (record.warmup) {
     const w = record.warmup;
     parts.push(`<h3>Warm-up (not judged)</h3><p>${(w.durationMs / 1_000).toFixed(1)} s at ${w.rate}/s before t = 0: ${fmtNumber(w.requests)} requests, ${fmtNumber(w.failedRequests)} failed, p95 ${fmtMs(w.p95Ms)}.</p>`);
