@@ -29,10 +29,10 @@ import {
   type StackState,
 } from '../harness/index.ts';
 import { ApiError, startFaultProxy, TOXIPROXY_API_VERSION } from '../chaos/proxy/index.ts';
-import { renderConsoleSummary } from '../reports/console.ts';
-import { renderJUnit } from '../reports/junit.ts';
-import { writeRunReports, writeRunsIndex } from '../reports/write.ts';
 import { reportCommand } from './report-command.ts';
+import { chaosCommand } from './chaos-command.ts';
+import { finishRun } from './finish-run.ts';
+import { builtinExperiments, experimentGroups } from '../chaos/experiments/index.ts';
 import { builtinScenarios } from '../scenarios/index.ts';
 import { printEndpoints, printProbe, printStatus } from './output.ts';
 
@@ -344,21 +344,34 @@ const runCommand: Command = {
     });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    const junit = path.join(outcome.dir, 'junit.xml');
-    writeFileSync(junit, renderJUnit([outcome.record]));
-    out('');
-    out(renderConsoleSummary(outcome.record));
-    out('');
-    const reports = writeRunReports(outcome.dir, outcome.record);
-    writeRunsIndex(path.dirname(outcome.dir));
-    out(`  run record: ${path.relative(process.cwd(), path.join(outcome.dir, 'run.json'))} · JUnit: ${path.relative(process.cwd(), junit)}`);
-    out(`  report: ${path.relative(process.cwd(), reports.html)} · summary: ${path.relative(process.cwd(), reports.markdown)} · all runs: ${path.relative(process.cwd(), path.join(path.dirname(outcome.dir), 'index.html'))}`);
-    if (outcome.exitCode === ExitCode.thresholdsFailed || outcome.exitCode === ExitCode.invariantViolated) {
-      const failed = outcome.record.verdict!.reasons;
-      const code = outcome.exitCode === ExitCode.invariantViolated ? 'RUSHHOUR_ERR_INVARIANT_VIOLATED' : 'RUSHHOUR_ERR_THRESHOLDS_FAILED';
-      process.stderr.write(`${code}: ${scenario.name}: ${failed.length} check(s) failed\n${failed.map((reason) => `  ${reason}`).join('\n')}\n`);
+    return finishRun(outcome, scenario.name);
+  },
+};
+
+const chaosCmd: Command = {
+  summary: 'run chaos experiments: steady load, a fault injected and reverted, hypothesis, recovery, invariants',
+  help:
+    'rushhour chaos <experiment|group|file.ts>... [--scale N] [--provider local|containers] [--out DIR] [--config FILE]\n' +
+    '  Runs each experiment in turn (see `rushhour list`; `all` is every built-in, `redis-failure` its three flavours).\n' +
+    '  Boots a stack for each (crash and hang faults need the controls of a stack the run owns) unless one is up here.\n' +
+    '  Every fault is reverted on every exit path, Ctrl-C included. Exit: the worst of the runs (0, 99, 100, ...).',
+  options: { ...configOption, provider: { type: 'string' }, scale: { type: 'string' }, out: { type: 'string' } },
+  async run(values, positionals) {
+    if (positionals.length === 0) throw new RushhourError('RUSHHOUR_ERR_USAGE', 'usage: rushhour chaos <experiment|group|file.ts>... [options]', { hint: `Built-in experiments: ${Object.keys(builtinExperiments).join(', ')}; groups: ${Object.keys(experimentGroups).join(', ')}.` });
+    const scale = values.scale === undefined ? 1 : Number(values.scale);
+    if (!(scale > 0 && scale <= 10)) throw new RushhourError('RUSHHOUR_ERR_USAGE', `--scale must be a number in (0, 10], not "${values.scale}"`);
+    const { config } = await loadConfig({ file: values.config as string | undefined });
+    const provider = await chooseProvider(values.provider as string | undefined, config);
+    const interrupt = new AbortController();
+    const onSignal = () => interrupt.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      return await chaosCommand({ names: positionals, scale, provider, config, runsDir: path.resolve((values.out as string | undefined) ?? 'runs'), signal: interrupt.signal, progress: out });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
-    return outcome.exitCode;
   },
 };
 
@@ -386,11 +399,15 @@ const reportCmd: Command = {
 
 const listCommand: Command = {
   summary: 'scenarios, experiments, plans',
-  help: 'rushhour list\n  The built-in scenarios with their executors (experiments and canary plans come with their issues).',
+  help: 'rushhour list\n  The built-in scenarios with their executors, and the built-in chaos experiments (canary plans come with their issue).',
   options: {},
   async run() {
     out('scenarios (rushhour run <name> [--scale 0.1]):');
     for (const scenario of Object.values(builtinScenarios)) out(`  ${scenario.name.padEnd(12)} ${scenario.executor.type.padEnd(22)} ${scenario.description}`);
+    out('');
+    out('experiments (rushhour chaos <name> [--scale 0.1]):');
+    for (const experiment of Object.values(builtinExperiments)) out(`  ${experiment.name.padEnd(22)} ${experiment.description}`);
+    out(`  groups: ${Object.entries(experimentGroups).map(([group, names]) => `${group} (${names.length})`).join(', ')}`);
     return ExitCode.passed;
   },
 };
@@ -411,7 +428,7 @@ export const commands: Record<string, Command> = {
   probe,
   'install-deps': installDepsCommand,
   run: runCommand,
-  chaos: notYet('run a chaos experiment', 'chaos issue'),
+  chaos: chaosCmd,
   canary: notYet('run a canary rollout', 'canary issue'),
   report: reportCmd,
   list: listCommand,

@@ -68,7 +68,7 @@ function renderAnalysis(record: RunRecord): string[] {
     lines.push(`    ${breakpoint.summary}${breakpoint.stoppedBy ? `; stopped: ${breakpoint.stoppedBy}` : ''}`, '');
   }
   if (recovery) {
-    const when = recovery.recoverySeconds === null ? 'not recovered by the end of the run' : `recovered ${recovery.recoverySeconds} s after the peak (t=${recovery.recoveredAtSecond} s)`;
+    const when = recovery.recoverySeconds === null ? 'not recovered by the end of the run' : `recovered ${recovery.recoverySeconds} s after ${record.kind === 'chaos' ? 'the last revert' : 'the peak'} (t=${recovery.recoveredAtSecond} s)`;
     lines.push(`  recovery: ${when}; baseline p95 ${recovery.baselineP95Ms === null ? '-' : ms(recovery.baselineP95Ms)}; criterion: ${recovery.criterion}`, '');
   }
   if (drift) {

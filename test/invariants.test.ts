@@ -122,5 +122,5 @@ export default defineScenario({
   // The same scenario with --target cannot record a history against a database: exit 2.
   const refused = await rushhourAwait(['run', 'lossy.ts', '--target', 'http://127.0.0.1:9'], dir);
   expect(refused.code).toBe(2);
-  expect(refused.stderr).toMatch(/invariants: the history of writes is recorded by the rushhour driver on one thread against the stack; not with --target/);
+  expect(refused.stderr).toMatch(/invariants: the history of writes is checked against the stack's database; not with --target/);
 }, 150_000);

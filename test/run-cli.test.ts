@@ -261,7 +261,7 @@ describe('rushhour run against the stack', () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const record = readRecord(dir);
     expect(record.provider).toBe('local');
-    expect(record.verdict!.checks.map((c) => c.kind)).toEqual(['threshold', 'threshold', 'threshold', 'threshold', 'threshold', 'threshold', 'slo', 'slo', 'alert']);
+    expect(record.verdict!.checks.map((c) => c.kind)).toEqual(['threshold', 'threshold', 'threshold', 'threshold', 'threshold', 'threshold', 'slo', 'slo', 'alert', ...Array(6).fill('invariant')]);
     expect(record.verdict!.checks.every((c) => c.ok && (c.kind !== 'slo' || c.observed !== null))).toBe(true);
     expect(Object.keys(record.client.endpoints).sort()).toEqual(['book', 'get_booking', 'pay', 'search']);
     expect((record.config as { sut: { webhookSecret: string } }).sut.webhookSecret).toBe('<redacted>');

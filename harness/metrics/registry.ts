@@ -26,6 +26,8 @@ export interface TimeWindow {
   label: string;
   fromSecond: number;
   toSecond: number;
+  /** Only this endpoint's requests; every endpoint when absent. */
+  endpoint?: string;
   trend: TrendSink;
   requests: number;
   failed: number;
@@ -143,8 +145,8 @@ export class MetricRegistry {
    * it (by intended start): a breakpoint step is judged on what was sent during the step, even
    * when the answers come after it.
    */
-  window(label: string, fromSecond: number, toSecond: number): TimeWindow {
-    const window: TimeWindow = { label, fromSecond, toSecond, trend: new TrendSink(), requests: 0, failed: 0 };
+  window(label: string, fromSecond: number, toSecond: number, endpoint?: string): TimeWindow {
+    const window: TimeWindow = { label, fromSecond, toSecond, endpoint, trend: new TrendSink(), requests: 0, failed: 0 };
     this.#windows.push(window);
     return window;
   }
@@ -189,6 +191,7 @@ export class MetricRegistry {
     this.#bucket(seconds, ALL).record(micros, sample.failed);
     for (const window of this.#windows) {
       if (sample.startSecond < window.fromSecond || sample.startSecond >= window.toSecond) continue;
+      if (window.endpoint !== undefined && window.endpoint !== sample.endpoint) continue;
       window.trend.add(sample.latencyMs);
       window.requests++;
       if (sample.failed) window.failed++;

@@ -22,6 +22,8 @@ import { driverFor, iterationFor, validateScenario, type Driver, type ScenarioDe
 import { isAlive } from '../process.ts';
 import { revertLeftoverFaults } from '../fault-ledger.ts';
 import { checkInvariants, History, invariantChecks } from '../verdict/invariants.ts';
+import type { RunExtension } from './extension.ts';
+import type { ComponentControls } from '../controls.ts';
 import { readState } from '../state.ts';
 import type { Provider, RunningStack, Topology } from '../topology.ts';
 import { evaluateThreshold } from '../verdict/evaluate.ts';
@@ -44,6 +46,8 @@ export interface RunOptions {
   allowRemoteTarget?: boolean;
   /** `--driver`: overrides the scenario's driver. */
   driver?: string;
+  /** A chaos experiment or canary riding on this run (its faults, its checks, its cleanup). */
+  extension?: RunExtension;
   /** `--workers`: worker threads for the rushhour driver (default 1: this thread). */
   workers?: number;
   /** The scenario's file, absolute: worker threads load the scenario from it. */
@@ -116,8 +120,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   if ((options.workers ?? 1) > 1 && (driver !== 'rushhour' || !options.module)) {
     throw new RushhourError('RUSHHOUR_ERR_USAGE', `--workers: only the rushhour driver runs in worker threads${options.module ? '' : ', and only for a scenario loaded from a file'}`);
   }
-  if (scenario.invariants && (driver !== 'rushhour' || (options.workers ?? 1) > 1 || options.target)) {
-    throw new RushhourError('RUSHHOUR_ERR_USAGE', `${source}: invariants: the history of writes is recorded by the rushhour driver on one thread against the stack; not with ${driver !== 'rushhour' ? `--driver ${driver}` : (options.workers ?? 1) > 1 ? '--workers' : '--target'}`);
+  if (scenario.invariants && options.target) {
+    throw new RushhourError('RUSHHOUR_ERR_USAGE', `${source}: invariants: the history of writes is checked against the stack's database; not with --target`);
   }
   // Before any stack boots: a run that cannot start should cost nothing.
   if (driver === 'k6' && !findK6()) throw new RushhourError('RUSHHOUR_ERR_K6_MISSING', `${source}: --driver k6 needs a k6 binary on PATH, and there is none`);
@@ -155,12 +159,22 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       await validateSlos(scenario, prometheus, source);
       await settle(prometheus, progress);
     }
-    return await drive({ ...options, config }, { thresholds, plan, topology, prometheus, provider, progress, driver });
+    return await drive({ ...options, config }, { thresholds, plan, topology, prometheus, provider, progress, driver, controls: stack?.controls ?? null });
   } finally {
     if (stack) {
       progress('Tearing the stack down...');
       await stack.stop();
     }
+  }
+}
+
+/** The load run, then the extension's cleanup (its rollbacks) whatever happened. */
+async function drive(options: RunOptions & { config: ResolvedConfig }, context: Parameters<typeof driveLoad>[1]): Promise<RunOutcome> {
+  try {
+    return await driveLoad(options, context);
+  } finally {
+    const problems = (await options.extension?.cleanup?.().catch((error: Error) => [error.message])) ?? [];
+    for (const problem of problems) context.progress(`Cleanup: ${problem}`);
   }
 }
 
@@ -187,9 +201,9 @@ function mergeConfig(base: ResolvedConfig, overrides: UserConfig): UserConfig {
   return merge(structuredClone(base), overrides) as UserConfig;
 }
 
-async function drive(
+async function driveLoad(
   options: RunOptions,
-  context: { thresholds: Threshold[]; plan: Plan; topology: Topology | null; prometheus: PrometheusClient | null; provider: RunRecord['provider']; progress: (line: string) => void; driver: Driver },
+  context: { thresholds: Threshold[]; plan: Plan; topology: Topology | null; prometheus: PrometheusClient | null; provider: RunRecord['provider']; progress: (line: string) => void; driver: Driver; controls: ComponentControls | null },
 ): Promise<RunOutcome> {
   const { scenario, source } = options;
   const { thresholds, plan, topology, prometheus, progress } = context;
@@ -202,7 +216,7 @@ async function drive(
   const record: RunRecord = {
     schema: RUN_RECORD_SCHEMA,
     id,
-    kind: 'load',
+    kind: options.extension?.kind ?? 'load',
     name: scenario.name,
     description: scenario.description,
     status: 'running',
@@ -235,9 +249,16 @@ async function drive(
   const onOuterAbort = () => abort.abort('interrupted');
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let abortedBy: string | null = null;
-  const history = scenario.invariants ? new History() : undefined;
+  // The history lives in this thread's workload: another driver or worker threads cannot fill it.
+  const historyMissing = !scenario.invariants ? null : context.driver !== 'rushhour' ? `--driver ${context.driver}` : (options.workers ?? 1) > 1 ? '--workers' : null;
+  const history = scenario.invariants && !historyMissing ? new History() : undefined;
+  if (historyMissing) record.timeline.push({ t: 0, kind: 'note', label: `invariants not judged: the history of writes is recorded by the rushhour driver on one thread, not with ${historyMissing}` });
   const workloadContext = { dataset: topology?.dataset ?? null, topology, seed: options.config.fixtures.seed, history };
   const iteration = iterationFor(scenario, workloadContext);
+  if (options.extension?.start) {
+    if (!topology) throw new RushhourError('RUSHHOUR_ERR_USAGE', `${source}: a ${options.extension.kind} run needs the stack, not --target`);
+    await options.extension.start({ topology, controls: context.controls, metrics, timeline: (event) => record.timeline.push(event), progress });
+  }
   if (scenario.warmup && !abort.signal.aborted) {
     record.warmup = await warmUp(scenario.warmup, { target, iteration, signal: abort.signal, source, progress });
     writer.write(record);
@@ -249,6 +270,7 @@ async function drive(
   const generator = watchGenerator(workers);
   let lastWrite = 0;
   const onSecond = (second: number) => {
+    options.extension?.onSecond?.(second);
     generator.tick(second);
     metrics.flushBefore(second);
     // Continuous evaluation every 2 s, as k6 does; only abortOnFail thresholds act on it.
@@ -330,6 +352,7 @@ async function drive(
     record.analysis = analysed.analysis;
     checks.push(...analysed.checks);
   }
+  if (options.extension?.finish) checks.push(...(await options.extension.finish({ prometheus, runStartSeconds, runSeconds, metrics, record })));
   // Invariants last: the database once the load (and its stragglers) are done.
   let invariantsViolated = false;
   if (history && topology) {
