@@ -194,7 +194,8 @@ export async function runExperiment(options: ExperimentRunOptions): Promise<RunO
     // Sized here, at this scale: planExecutor multiplies by `scale` again, so divide first.
     executor: { type: 'constant-arrival-rate', rate: Math.max(experiment.load.rate * scale, CI_MIN_RATE) / scale, duration: `${times.total / scale}s`, preAllocatedVUs: experiment.load.preAllocatedVUs ?? 20, maxVUs: experiment.load.maxVUs ?? 200 },
     workload: experiment.load.workload!,
-    warmup: { duration: '5s', rate: 10 },
+    // Longer than a scenario's: the stack is often booted seconds before, and "before" is judged.
+    warmup: { duration: '10s', rate: 10 },
     // The experiment's alerts are expected to fire: its own checks judge them.
     alerts: 'ignore',
     invariants: experiment.invariants ?? true,

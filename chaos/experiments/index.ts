@@ -4,8 +4,13 @@ import { defineExperiment, type ExperimentDefinition, type Tolerance } from '../
 // and durations are the nightly size; `--scale 0.1` shrinks them (never below 10 s before the
 // fault, 15 s of fault and 15 s after recovery, so alerts with `for: 5s` have time to fire).
 
-/** Healthy on this 2-core machine at the mixed load's rate: what "before" and "after" hold to. */
-const steady: Tolerance = { errorRate: 0.01, p95: '500ms' };
+/**
+ * Healthy on this 2-core machine at the mixed load's rate: what "before" and "after" hold to.
+ * p95 under 1 s, not 500 ms: a stack booted seconds earlier, sharing two cores with the
+ * generator and (in CI) the test runner, measured 618 ms over its first 10 s once (p95 of 100
+ * requests: its five slowest), with nothing wrong but cold caches.
+ */
+const steady: Tolerance = { errorRate: 0.01, p95: '1s' };
 
 /** The load every experiment runs under: the mixed 70/30 workload (reads, holds, payments). */
 const load = { scenario: 'mixed', rate: 30 } as const;
