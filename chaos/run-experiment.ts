@@ -70,11 +70,14 @@ export async function runExperiment(options: ExperimentRunOptions): Promise<RunO
   ].filter((phase) => phase.to > phase.from);
   const active: { step: number; fault: Promise<ActiveFault | null> }[] = [];
   const problems: string[] = [];
+  // Reverts started at their second and still running (a crashed component restarting).
+  const reverting = new Set<Promise<void>>();
   const windows = new Map<string, { all: TimeWindow; endpoints: Map<string, TimeWindow> }>();
   let revertedAt: number | null = null;
   let startContext: Parameters<NonNullable<RunExtension['start']>>[0] | null = null;
 
   const revertAll = async (second: number | null) => {
+    await Promise.all([...reverting]);
     for (const entry of active.splice(0)) {
       const fault = await entry.fault;
       if (!fault) continue;
@@ -120,14 +123,17 @@ export async function runExperiment(options: ExperimentRunOptions): Promise<RunO
           const index = active.findIndex((entry) => entry.step === i);
           if (index >= 0) {
             const [entry] = active.splice(index, 1);
-            void entry!.fault.then(async (fault) => {
-              if (!fault) return;
-              const issues = await fault.revert();
-              problems.push(...issues);
-              revertedAt = second;
-              context.timeline({ t: second, kind: 'fault-reverted', label: fault.label });
-              context.progress(`Fault reverted: ${fault.label}.`);
-            });
+            const done: Promise<void> = entry!.fault
+              .then(async (fault) => {
+                if (!fault) return;
+                const issues = await fault.revert();
+                problems.push(...issues);
+                revertedAt = second;
+                context.timeline({ t: second, kind: 'fault-reverted', label: fault.label });
+                context.progress(`Fault reverted: ${fault.label}.`);
+              })
+              .finally(() => reverting.delete(done));
+            reverting.add(done);
           }
         }
       }
