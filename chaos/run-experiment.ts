@@ -76,16 +76,18 @@ export async function runExperiment(options: ExperimentRunOptions): Promise<RunO
   let revertedAt: number | null = null;
   let startContext: Parameters<NonNullable<RunExtension['start']>>[0] | null = null;
 
+  /** Reverts one fault (none when its injection failed), recording problems and the timeline event. */
+  const revertOne = async (fault: ActiveFault | null, second: number) => {
+    if (!fault) return;
+    const issues = await fault.revert();
+    problems.push(...issues);
+    startContext?.timeline({ t: second, kind: 'fault-reverted', label: fault.label });
+    startContext?.progress(`Fault reverted: ${fault.label}${issues.length ? ` (problems: ${issues.join('; ')})` : ''}.`);
+  };
+
   const revertAll = async (second: number | null) => {
     await Promise.all([...reverting]);
-    for (const entry of active.splice(0)) {
-      const fault = await entry.fault;
-      if (!fault) continue;
-      const issues = await fault.revert();
-      problems.push(...issues);
-      startContext?.timeline({ t: second ?? times.total, kind: 'fault-reverted', label: fault.label });
-      startContext?.progress(`Fault reverted: ${fault.label}${issues.length ? ` (problems: ${issues.join('; ')})` : ''}.`);
-    }
+    for (const entry of active.splice(0)) await revertOne(await entry.fault, second ?? times.total);
   };
 
   const extension: RunExtension = {
@@ -125,12 +127,8 @@ export async function runExperiment(options: ExperimentRunOptions): Promise<RunO
             const [entry] = active.splice(index, 1);
             const done: Promise<void> = entry!.fault
               .then(async (fault) => {
-                if (!fault) return;
-                const issues = await fault.revert();
-                problems.push(...issues);
-                revertedAt = second;
-                context.timeline({ t: second, kind: 'fault-reverted', label: fault.label });
-                context.progress(`Fault reverted: ${fault.label}.`);
+                await revertOne(fault, second);
+                if (fault) revertedAt = second;
               })
               .finally(() => reverting.delete(done));
             reverting.add(done);
