@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RushhourError, type ScenarioDefinition, type SloInput } from '../harness/index.ts';
+import { validateExport, type ScenarioDefinition, type SloInput } from '../harness/index.ts';
 import { faultSchema, type FaultSpec } from './faults/index.ts';
 
 // `defineExperiment`, after Chaos Toolkit's model: a steady-state hypothesis (tolerances before
@@ -13,10 +13,20 @@ export interface Tolerance {
   errorRate?: number;
   /** Highest p95, as a duration ("500ms"). */
   p95?: string;
+  /** Highest p99: "hardly anybody waits longer than this", for failures that must be prompt. */
+  p99?: string;
+  /** Longest single request: "nobody is left hanging", where one stuck request is the failure. */
+  max?: string;
   /** The same per endpoint (the `endpoint` tag of the workload's requests). */
-  endpoints?: Record<string, { errorRate?: number; p95?: string }>;
+  endpoints?: Record<string, { errorRate?: number; p95?: string; p99?: string; max?: string }>;
   /** Server-side SLOs over the phase, by the stack's Prometheus (`$window` = the phase's length). */
   slos?: SloInput[];
+  /**
+   * The primary database's own steady state, sampled each second by the harness from
+   * pg_stat_activity: `longestStatement` bounds the age of the oldest statement running on it
+   * ("5s"), as a DBA's long-running-query alert does.
+   */
+  database?: { longestStatement?: string };
 }
 
 export interface MethodStep {
@@ -35,7 +45,15 @@ export interface ExperimentDefinition {
    * the CLI) or one of its own, at a rate. The experiment sizes the run itself (the phases
    * before, during and after the faults), so the load has no duration of its own.
    */
-  load: { scenario?: string; workload?: NonNullable<ScenarioDefinition['workload']>; rate: number; preAllocatedVUs?: number; maxVUs?: number };
+  load: {
+    scenario?: string;
+    workload?: NonNullable<ScenarioDefinition['workload']>;
+    rate: number;
+    /** `--scale` never takes the rate below this: for faults sized against the load (default 10/s). */
+    minRate?: number;
+    preAllocatedVUs?: number;
+    maxVUs?: number;
+  };
   method: MethodStep[];
   hypothesis: { before?: Tolerance; during?: Tolerance; after?: Tolerance };
   /** Alerts that must fire while the faults hold, and resolve once they are reverted. */
@@ -48,11 +66,12 @@ export interface ExperimentDefinition {
   invariants?: boolean;
 }
 
+const limits = { errorRate: z.number().min(0).max(1).optional(), p95: z.string().optional(), p99: z.string().optional(), max: z.string().optional() };
 const tolerance = z.strictObject({
-  errorRate: z.number().min(0).max(1).optional(),
-  p95: z.string().optional(),
-  endpoints: z.record(z.string(), z.strictObject({ errorRate: z.number().min(0).max(1).optional(), p95: z.string().optional() })).optional(),
+  ...limits,
+  endpoints: z.record(z.string(), z.strictObject(limits)).optional(),
   slos: z.array(z.strictObject({ name: z.string(), query: z.string(), operator: z.enum(['<', '<=', '>', '>=']), target: z.number(), window: z.string().optional(), noData: z.enum(['fail', 'pass']).optional() })).optional(),
+  database: z.strictObject({ longestStatement: z.string().optional() }).optional(),
 });
 
 export const experimentSchema = z.strictObject({
@@ -62,6 +81,7 @@ export const experimentSchema = z.strictObject({
     scenario: z.string().optional(),
     workload: z.custom<ExperimentDefinition['load']['workload']>((value) => typeof value === 'function', 'must be a function (context) => iteration').optional(),
     rate: z.number().positive().max(10_000),
+    minRate: z.number().positive().max(10_000).optional(),
     preAllocatedVUs: z.number().int().positive().optional(),
     maxVUs: z.number().int().positive().optional(),
   }),
@@ -80,11 +100,6 @@ export function defineExperiment(experiment: ExperimentDefinition): ExperimentDe
 
 /** Validates an experiment's shape (every problem listed, exit 2). */
 export function validateExperiment(value: unknown, source: string): ExperimentDefinition {
-  const parsed = experimentSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new RushhourError('RUSHHOUR_ERR_SCENARIO_INVALID', `${source}: not a valid experiment`, {
-      details: parsed.error.issues.map((issue) => `${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}`),
-    });
-  }
+  validateExport(experimentSchema, value, source, 'experiment');
   return value as ExperimentDefinition;
 }

@@ -10,7 +10,7 @@ import { finishRun, worstExitCode } from './finish-run.ts';
 // `rushhour chaos <experiment|group|file.ts>...`: each experiment in turn, each with its own
 // run record, report and JUnit; the exit code is the worst of them.
 
-async function resolveExperiments(names: readonly string[]): Promise<{ experiment: ExperimentDefinition; source: string }[]> {
+export async function resolveExperiments(names: readonly string[]): Promise<{ experiment: ExperimentDefinition; source: string }[]> {
   const resolved: { experiment: ExperimentDefinition; source: string }[] = [];
   for (const name of names.flatMap((n) => experimentGroups[n] ?? [n])) {
     const builtin = builtinExperiments[name];
@@ -27,15 +27,17 @@ async function resolveExperiments(names: readonly string[]): Promise<{ experimen
     const relative = path.relative(process.cwd(), file) || file;
     resolved.push({ experiment: validateExperiment(await importDefault(file, relative, 'RUSHHOUR_ERR_SCENARIO_INVALID'), relative), source: relative });
   }
-  // The load names a built-in scenario: its workload is resolved here, the composition root.
-  return resolved.map(({ experiment, source }) => {
-    if (experiment.load.workload) return { experiment, source };
-    const scenario = experiment.load.scenario ? builtinScenarios[experiment.load.scenario] : undefined;
-    if (!scenario?.workload) {
-      throw new RushhourError('RUSHHOUR_ERR_SCENARIO_INVALID', `${source}: load: give a workload, or name a built-in scenario that has one`, { details: [`${source}: load.scenario: "${experiment.load.scenario ?? ''}" (built-in: ${Object.keys(builtinScenarios).join(', ')})`] });
-    }
-    return { experiment: { ...experiment, load: { ...experiment.load, workload: scenario.workload } }, source };
-  });
+  return resolved.map(({ experiment, source }) => ({ experiment: { ...experiment, load: withWorkload(experiment.load, source) }, source }));
+}
+
+/** A load that names a built-in scenario gets its workload here, the composition root. */
+export function withWorkload<L extends { scenario?: string; workload?: ExperimentDefinition['load']['workload'] }>(load: L, source: string): L {
+  if (load.workload) return load;
+  const scenario = load.scenario ? builtinScenarios[load.scenario] : undefined;
+  if (!scenario?.workload) {
+    throw new RushhourError('RUSHHOUR_ERR_SCENARIO_INVALID', `${source}: load: give a workload, or name a built-in scenario that has one`, { details: [`${source}: load.scenario: "${load.scenario ?? ''}" (built-in: ${Object.keys(builtinScenarios).join(', ')})`] });
+  }
+  return { ...load, workload: scenario.workload };
 }
 
 export async function chaosCommand(options: { names: string[]; scale: number; provider: Provider; config: ResolvedConfig; runsDir: string; signal: AbortSignal; progress: (line: string) => void }): Promise<number> {

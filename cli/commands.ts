@@ -17,7 +17,8 @@ import {
   probeStack,
   reapOrphans,
   importDefault,
-  revertLeftoverFaults,
+  forgetFaultsOfGoneStacks,
+  settleLeftoverFaults,
   readState,
   requireDocker,
   runScenario,
@@ -27,10 +28,15 @@ import {
   RushhourError,
   stateFile,
   type StackState,
+  type Provider,
+  type ResolvedConfig,
 } from '../harness/index.ts';
 import { ApiError, startFaultProxy, TOXIPROXY_API_VERSION } from '../chaos/proxy/index.ts';
 import { reportCommand } from './report-command.ts';
 import { chaosCommand } from './chaos-command.ts';
+import { canaryCommand } from './canary-command.ts';
+import { nightlyCommand } from './nightly-command.ts';
+import { builtinCanaries, canaryGroups } from '../canary/plans/index.ts';
 import { finishRun } from './finish-run.ts';
 import { builtinExperiments, experimentGroups } from '../chaos/experiments/index.ts';
 import { builtinScenarios } from '../scenarios/index.ts';
@@ -64,6 +70,7 @@ const up: Command = {
     const provider = await chooseProvider(values.provider as string | undefined, config);
     await reapOrphans();
     const existing = liveState();
+    reportLeftoverFaults(await settleLeftoverFaults(existing?.runId ?? null));
     if (existing) {
       out(`A stack is already up (owner pid ${existing.pid}, started ${existing.startedAt}).`);
       printEndpoints(existing);
@@ -144,6 +151,12 @@ const own: Command = {
   },
 };
 
+function reportLeftoverFaults(leftovers: { reverted: string[]; problems: string[]; forgotten: string[] }): void {
+  if (leftovers.reverted.length) out(`Reverted faults a dead run left in force: ${leftovers.reverted.join(', ')}.`);
+  for (const problem of leftovers.problems) out(`  could not revert: ${problem}`);
+  if (leftovers.forgotten.length) out(`Forgot faults of a dead run whose stack is gone (they went with it): ${leftovers.forgotten.join(', ')}.`);
+}
+
 const down: Command = {
   summary: 'tear down this stack and reap orphans of dead runs',
   help: 'rushhour down\n  Stops the stack this directory started, then removes processes and temp dirs of any stack whose owner died.',
@@ -152,9 +165,7 @@ const down: Command = {
     const state = readState();
     if (state && isAlive(state.pid)) {
       // Faults first: a dead run's leftovers by their ledger entries, then every proxy reset.
-      const leftovers = await revertLeftoverFaults({ stackId: state.runId });
-      if (leftovers.reverted.length) out(`Reverted faults a dead run left in force: ${leftovers.reverted.join(', ')}.`);
-      for (const problem of leftovers.problems) out(`  could not revert: ${problem}`);
+      reportLeftoverFaults(await settleLeftoverFaults(state.runId));
       await fetch(`${state.endpoints.faultProxy}/reset`, { method: 'POST', signal: AbortSignal.timeout(5_000) }).catch(() => {});
       out(`Stopping stack ${state.runId} (owner pid ${state.pid})...`);
       process.kill(state.pid, 'SIGTERM');
@@ -169,6 +180,8 @@ const down: Command = {
       out('No stack is up here.');
     }
     const report = await reapOrphans();
+    // The stack is gone now: whatever a dead run left in it went with it.
+    reportLeftoverFaults({ reverted: [], problems: [], forgotten: forgetFaultsOfGoneStacks(null) });
     if (report.stacks.length) out(`Reaped ${report.stacks.length} orphaned stack(s): ${report.stacks.join(', ')} (${report.processes.length} process(es), ${report.containers.length} container(s), ${report.networks.length} network(s)).`);
     out('Down: nothing left running.');
     return ExitCode.passed;
@@ -348,6 +361,24 @@ const runCommand: Command = {
   },
 };
 
+/** The shared body of `chaos` and `canary`: parse --scale, load config, pick the provider, turn Ctrl-C into an abort. */
+async function runSuite(values: Record<string, unknown>, positionals: string[], body: (options: { names: string[]; scale: number; provider: Provider; config: ResolvedConfig; runsDir: string; signal: AbortSignal; progress: (line: string) => void }) => Promise<number>): Promise<number> {
+  const scale = values.scale === undefined ? 1 : Number(values.scale);
+  if (!(scale > 0 && scale <= 10)) throw new RushhourError('RUSHHOUR_ERR_USAGE', `--scale must be a number in (0, 10], not "${values.scale}"`);
+  const { config } = await loadConfig({ file: values.config as string | undefined });
+  const provider = await chooseProvider(values.provider as string | undefined, config);
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await body({ names: positionals, scale, provider, config, runsDir: path.resolve((values.out as string | undefined) ?? 'runs'), signal: interrupt.signal, progress: out });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 const chaosCmd: Command = {
   summary: 'run chaos experiments: steady load, a fault injected and reverted, hypothesis, recovery, invariants',
   help:
@@ -358,20 +389,41 @@ const chaosCmd: Command = {
   options: { ...configOption, provider: { type: 'string' }, scale: { type: 'string' }, out: { type: 'string' } },
   async run(values, positionals) {
     if (positionals.length === 0) throw new RushhourError('RUSHHOUR_ERR_USAGE', 'usage: rushhour chaos <experiment|group|file.ts>... [options]', { hint: `Built-in experiments: ${Object.keys(builtinExperiments).join(', ')}; groups: ${Object.keys(experimentGroups).join(', ')}.` });
-    const scale = values.scale === undefined ? 1 : Number(values.scale);
-    if (!(scale > 0 && scale <= 10)) throw new RushhourError('RUSHHOUR_ERR_USAGE', `--scale must be a number in (0, 10], not "${values.scale}"`);
-    const { config } = await loadConfig({ file: values.config as string | undefined });
-    const provider = await chooseProvider(values.provider as string | undefined, config);
-    const interrupt = new AbortController();
-    const onSignal = () => interrupt.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-      return await chaosCommand({ names: positionals, scale, provider, config, runsDir: path.resolve((values.out as string | undefined) ?? 'runs'), signal: interrupt.signal, progress: out });
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    return runSuite(values, positionals, chaosCommand);
+  },
+};
+
+const canaryCmd: Command = {
+  summary: 'roll a candidate version out in weighted steps under load, judge it, promote or roll back',
+  help:
+    'rushhour canary <plan|group|file.ts>... [--scale N] [--provider local|containers] [--out DIR] [--config FILE]\n' +
+    '  Runs each plan in turn (see `rushhour list`; `matching` is v2, promoted, and v2-regressed, rolled back) on a stack it boots.\n' +
+    '  Steps set the candidate\'s weight at the gateway, pause, and analyse (candidate thresholds, Mann-Whitney against the baseline).\n' +
+    '  Abort by Ctrl-C or by creating .rushhour/canary-abort. The candidate never outlives the run.\n' +
+    '  Exit: 0 when each plan ended as it expects, 101 rolled back against the plan, 99 other checks; the worst of the runs.',
+  options: { ...configOption, provider: { type: 'string' }, scale: { type: 'string' }, out: { type: 'string' } },
+  async run(values, positionals) {
+    if (positionals.length === 0) throw new RushhourError('RUSHHOUR_ERR_USAGE', 'usage: rushhour canary <plan|group|file.ts>... [options]', { hint: `Built-in plans: ${Object.keys(builtinCanaries).join(', ')}; groups: ${Object.keys(canaryGroups).join(', ')}.` });
+    return runSuite(values, positionals, canaryCommand);
+  },
+};
+
+const nightlyCmd: Command = {
+  summary: 'the nightly gate: a scaled ramp, every built-in chaos experiment and canary plan; one runs index, one JUnit',
+  help:
+    'rushhour nightly [--scale N] [--provider local|containers] [--out DIR] [--config FILE] [--no-retry] [--fail-on-flaky]\n' +
+    '  Runs the ramp scenario, then `chaos all`, then `canary all`, each on a stack it boots, into DIR (default runs/nightly-<stamp>):\n' +
+    "  each run's folder, index.html over them, one combined junit.xml, nightly.json and summary.md (for a CI job summary).\n" +
+    '  A part that cannot run is an error in the JUnit, and the night goes on. Exit: the worst of the parts.\n' +
+    '  A part whose checks failed (99) or whose canary went the other way (101) runs once more (not with --no-retry);\n' +
+    '  passing only the second time makes it flaky: named as such everywhere, and a pass unless --fail-on-flaky.',
+  options: { ...configOption, provider: { type: 'string' }, scale: { type: 'string' }, out: { type: 'string' }, 'no-retry': { type: 'boolean' }, 'fail-on-flaky': { type: 'boolean' } },
+  async run(values, positionals) {
+    if (positionals.length) throw new RushhourError('RUSHHOUR_ERR_USAGE', 'usage: rushhour nightly [--scale N] [--provider local|containers] [--out DIR] [--no-retry] [--fail-on-flaky]');
+    const up = liveState();
+    // Crash faults and canary candidates need a stack the run owns; a night must not half-run on someone's stack.
+    if (up) throw new RushhourError('RUSHHOUR_ERR_USAGE', `a stack is up here (owner pid ${up.pid}): the nightly boots a stack for each part`, { hint: 'Run `npx rushhour down` first.' });
+    return runSuite({ ...values, out: undefined }, [], (options) => nightlyCommand({ ...options, out: (values.out as string | undefined) ?? null, runsRoot: options.runsDir, retry: values['no-retry'] !== true, failOnFlaky: values['fail-on-flaky'] === true }));
   },
 };
 
@@ -399,7 +451,7 @@ const reportCmd: Command = {
 
 const listCommand: Command = {
   summary: 'scenarios, experiments, plans',
-  help: 'rushhour list\n  The built-in scenarios with their executors, and the built-in chaos experiments (canary plans come with their issue).',
+  help: 'rushhour list\n  The built-in scenarios with their executors, the built-in chaos experiments and canary plans.',
   options: {},
   async run() {
     out('scenarios (rushhour run <name> [--scale 0.1]):');
@@ -408,18 +460,14 @@ const listCommand: Command = {
     out('experiments (rushhour chaos <name> [--scale 0.1]):');
     for (const experiment of Object.values(builtinExperiments)) out(`  ${experiment.name.padEnd(22)} ${experiment.description}`);
     out(`  groups: ${Object.entries(experimentGroups).map(([group, names]) => `${group} (${names.length})`).join(', ')}`);
+    out('');
+    out('canary plans (rushhour canary <name> [--scale 0.1]):');
+    for (const plan of Object.values(builtinCanaries)) out(`  ${plan.name.padEnd(22)} ${plan.description}`);
+    out(`  groups: ${Object.entries(canaryGroups).map(([group, names]) => `${group} (${names.length})`).join(', ')}`);
     return ExitCode.passed;
   },
 };
 
-const notYet = (summary: string, issue: string): Command => ({
-  summary: `${summary} (not built yet: ${issue})`,
-  help: summary,
-  options: {},
-  async run() {
-    throw new RushhourError('RUSHHOUR_ERR_USAGE', `this command is not built yet (${issue})`, { hint: 'See README.md, "Status", for what runs today.' });
-  },
-});
 
 export const commands: Record<string, Command> = {
   up,
@@ -429,7 +477,8 @@ export const commands: Record<string, Command> = {
   'install-deps': installDepsCommand,
   run: runCommand,
   chaos: chaosCmd,
-  canary: notYet('run a canary rollout', 'canary issue'),
+  canary: canaryCmd,
+  nightly: nightlyCmd,
   report: reportCmd,
   list: listCommand,
   images,

@@ -22,9 +22,9 @@ export function finishRun(outcome: RunOutcome, name: string): number {
   out('');
   out(`  run record: ${shown(path.join(outcome.dir, 'run.json'))} · JUnit: ${shown(junit)}`);
   out(`  report: ${shown(reports.html)} · summary: ${shown(reports.markdown)} · all runs: ${shown(index)}`);
-  if (outcome.exitCode === ExitCode.thresholdsFailed || outcome.exitCode === ExitCode.invariantViolated) {
+  if (outcome.exitCode === ExitCode.thresholdsFailed || outcome.exitCode === ExitCode.invariantViolated || outcome.exitCode === ExitCode.canaryRolledBack) {
     const failed = outcome.record.verdict!.reasons;
-    const code = outcome.exitCode === ExitCode.invariantViolated ? 'RUSHHOUR_ERR_INVARIANT_VIOLATED' : 'RUSHHOUR_ERR_THRESHOLDS_FAILED';
+    const code = outcome.exitCode === ExitCode.invariantViolated ? 'RUSHHOUR_ERR_INVARIANT_VIOLATED' : outcome.exitCode === ExitCode.canaryRolledBack ? 'RUSHHOUR_ERR_CANARY_ROLLED_BACK' : 'RUSHHOUR_ERR_THRESHOLDS_FAILED';
     process.stderr.write(`${code}: ${name}: ${failed.length} check(s) failed\n${failed.map((reason) => `  ${reason}`).join('\n')}\n`);
   }
   return outcome.exitCode;

@@ -1,7 +1,7 @@
 import type { ComponentControls } from './controls.ts';
 import { asRushhourError, RushhourError } from './errors.ts';
 import type { Lifecycle } from './lifecycle.ts';
-import type { RunningStack, Topology } from './topology.ts';
+import type { InstanceLauncher, RunningStack, Topology } from './topology.ts';
 
 /** The abort side of one boot: the first failed step (or an interrupt) aborts every other step. */
 export interface BootControl {
@@ -57,10 +57,11 @@ export function bootFailure(boot: BootControl, error: unknown, teardownFailures:
 }
 
 /** The handle a provider returns: its topology and controls, torn down by its lifecycle. */
-export function runningStack(topology: Topology, controls: ComponentControls, timings: Record<string, number>, lifecycle: Lifecycle): RunningStack {
+export function runningStack(topology: Topology, controls: ComponentControls, timings: Record<string, number>, lifecycle: Lifecycle, instances: InstanceLauncher): RunningStack {
   return {
     topology,
     controls,
+    instances,
     timings,
     stop: () => lifecycle.teardown(),
     [Symbol.asyncDispose]: async () => {

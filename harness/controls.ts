@@ -49,14 +49,16 @@ export interface Controllable {
 
 /** The controls over a stack's components by name; an unknown name rejects with a usage error. */
 export function controlsOver(components: ReadonlyMap<string, Controllable>): ComponentControls {
-  const names = [...components.keys()];
   const get = (name: string) => {
     const component = components.get(name);
-    if (!component) throw unknownComponent(name, names);
+    if (!component) throw unknownComponent(name, [...components.keys()]);
     return component;
   };
   return {
-    names,
+    // Live: an instance started after the boot (a canary) is controllable too.
+    get names() {
+      return [...components.keys()];
+    },
     kill: async (name) => get(name).kill(),
     stop: async (name) => get(name).stop(),
     pause: async (name) => get(name).pause(),

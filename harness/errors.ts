@@ -30,6 +30,8 @@ export const errorCatalogue = {
   RUSHHOUR_ERR_K6_SUMMARY_INVALID: { exit: ExitCode.environment, hint: 'The twin must export handleSummary from scenarios/k6/lib.ts; k6 output is in the run directory.' },
   RUSHHOUR_ERR_PROBE_FAILED: { exit: ExitCode.thresholdsFailed, hint: 'The SUT answered, but not as DESIGN.md says; the failing requests are listed above.' },
   RUSHHOUR_ERR_FAULT_FAILED: { exit: ExitCode.environment, hint: 'The fault could not be injected; whatever part of it took effect was reverted. The message above says which call failed.' },
+  RUSHHOUR_ERR_CANARY_ROLLED_BACK: { exit: ExitCode.canaryRolledBack, hint: 'The decision journal (runs/<id>/run.json, canary; and the report) says which analysis or trigger rolled it back.' },
+  RUSHHOUR_ERR_CANARY_FAILED: { exit: ExitCode.environment, hint: "The gateway's admin API refused a rollout step (message above); the candidate was taken out and stopped." },
   RUSHHOUR_ERR_INTERRUPTED: { exit: ExitCode.interrupted, hint: 'Everything the command had started was torn down.' },
   RUSHHOUR_ERR_INTERNAL: { exit: ExitCode.harnessBug, hint: 'This is a bug in rushhour; rerun with --debug for the stack trace.' },
 } as const satisfies Record<string, { exit: ExitCodeValue; hint: string }>;

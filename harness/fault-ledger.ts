@@ -134,3 +134,24 @@ export async function revertLeftoverFaults(options: { stackId?: string | null; c
   }
   return { reverted, problems };
 }
+
+/**
+ * Drops the entries of dead runs on stacks other than `liveStackId`: their stack is gone (its
+ * processes and containers reaped), and a fault inside it went with it. Keeping them would only
+ * make the next revert aim at ports that belong to somebody else by now.
+ */
+export function forgetFaultsOfGoneStacks(liveStackId: string | null, cwd = process.cwd()): string[] {
+  const entries = read(cwd);
+  const gone = entries.filter((entry) => entry.stack !== liveStackId && !isAlive(entry.pid));
+  if (gone.length) write(cwd, entries.filter((entry) => !gone.includes(entry)));
+  return gone.map((entry) => entry.label);
+}
+
+/**
+ * What `up` and `down` do with the ledger before anything else: a dead run's faults on the
+ * stack that is up are reverted, and those of stacks that are gone are forgotten.
+ */
+export async function settleLeftoverFaults(liveStackId: string | null, cwd = process.cwd()): Promise<{ reverted: string[]; problems: string[]; forgotten: string[] }> {
+  const { reverted, problems } = liveStackId ? await revertLeftoverFaults({ stackId: liveStackId, cwd }) : { reverted: [], problems: [] };
+  return { reverted, problems, forgotten: forgetFaultsOfGoneStacks(liveStackId, cwd) };
+}

@@ -10,6 +10,7 @@ export const DRIVERS = ['rushhour', 'autocannon', 'k6'] as const;
 export type Driver = (typeof DRIVERS)[number];
 import type { Topology } from './topology.ts';
 import type { ThresholdInput } from './verdict/thresholds.ts';
+import { validateExport } from './validate-export.ts';
 import { RushhourError } from './errors.ts';
 
 /** A server-side SLO: a PromQL expression evaluated by the stack's Prometheus at the end. */
@@ -139,13 +140,9 @@ export const scenarioSchema = z.strictObject({
 
 /** A scenario file's default export, validated (every bad field listed, exit 2). */
 export function validateScenario(exported: unknown, relative: string): ScenarioDefinition {
-  const parsed = scenarioSchema.safeParse(exported);
-  if (!parsed.success) {
-    const details = parsed.error.issues.map((issue) => `${relative}: ${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
-    throw new RushhourError('RUSHHOUR_ERR_SCENARIO_INVALID', `${relative}: ${details.length} invalid field(s)`, { details });
-  }
+  const parsed = validateExport(scenarioSchema, exported, relative, 'scenario');
   // The executor with its defaults filled (timeUnit, maxVUs...), the rest as written.
-  return { ...(exported as ScenarioDefinition), executor: parsed.data.executor };
+  return { ...(exported as ScenarioDefinition), executor: parsed.executor };
 }
 
 /**

@@ -27,47 +27,80 @@ export function planInstances(config: ResolvedConfig): StackPlan {
   };
 }
 
-/** The dependency links the fault proxy carries, by their Toxiproxy proxy names. */
-export const PROXIED_LINKS = ['postgres-primary', 'postgres-replica', 'redis'] as const;
-export type ProxiedLink = (typeof PROXIED_LINKS)[number];
+/** What the services depend on, by the names the stack's components have. */
+export const DEPENDENCIES = ['postgres-primary', 'postgres-replica', 'redis'] as const;
+export type Dependency = (typeof DEPENDENCIES)[number];
 
-/** Where a service reaches its dependencies (through the fault proxy, on both providers). */
-export interface DependencyUrls {
-  primary: string;
-  replica: string;
-  redis: string;
+/** Which dependencies each backend service reaches (booking never reads from the replica). */
+const REACHES: Record<'matching' | 'booking', readonly Dependency[]> = {
+  matching: ['postgres-primary', 'postgres-replica', 'redis'],
+  booking: ['postgres-primary', 'redis'],
+};
+
+export interface ProxiedLink {
+  /** Its Toxiproxy proxy name: `<service>.<dependency>`, e.g. `booking.redis`. */
+  name: string;
+  service: 'matching' | 'booking';
+  dependency: Dependency;
 }
+
+/**
+ * The links the fault proxy carries: one per service and dependency, so a partition can cut one
+ * service off from one dependency while every other path keeps working.
+ */
+export const PROXIED_LINKS: readonly ProxiedLink[] = Object.freeze(
+  (['matching', 'booking'] as const).flatMap((service) => REACHES[service].map((dependency) => ({ name: `${service}.${dependency}`, service, dependency }))),
+);
+
+/** What a link fault may name: a dependency (every service's link to it) or one link (`booking.redis`). */
+export const LINK_TARGETS = [...DEPENDENCIES, ...PROXIED_LINKS.map((link) => link.name)] as [string, ...string[]];
+
+/** The proxies a link fault acts on. */
+export function linksOf(target: string): string[] {
+  return PROXIED_LINKS.filter((link) => link.name === target || link.dependency === target).map((link) => link.name);
+}
+
+/** Where one service reaches a dependency (through its own link on the fault proxy). */
+export type DependencyUrl = (link: ProxiedLink) => string;
 
 export const postgresUrlFor = (host: string, port: number, database = 'rushhour') => `postgres://postgres@${host}:${port}/${database}`;
 
 /** The environment one backend instance is started with (its identity and port added by the provider). */
-export function serviceEnv(config: ResolvedConfig, instance: PlannedInstance, deps: DependencyUrls): Record<string, string> {
+export function serviceEnv(config: ResolvedConfig, instance: PlannedInstance, urlOf: DependencyUrl): Record<string, string> {
   const pool = config.sut.pool;
   const poolEnv = {
     POOL_MAX: String(pool.max),
     POOL_CONNECTION_TIMEOUT_MS: String(pool.connectionTimeoutMs),
     STATEMENT_TIMEOUT_MS: String(pool.statementTimeoutMs),
+    QUERY_TIMEOUT_MS: String(pool.queryTimeoutMs),
     POOL_MAX_WAITING: String(pool.maxWaiting),
   };
+  const via = (dependency: Dependency) => urlOf(PROXIED_LINKS.find((link) => link.service === instance.group && link.dependency === dependency)!);
   if (instance.group === 'matching') {
     return {
       ...poolEnv,
-      DATABASE_URL: deps.primary,
-      REPLICA_URL: deps.replica,
-      REDIS_URL: deps.redis,
+      DATABASE_URL: via('postgres-primary'),
+      REPLICA_URL: via('postgres-replica'),
+      REDIS_URL: via('redis'),
       CACHE_TTL_SECONDS: String(config.sut.cacheTtlSeconds),
+      CACHE_FALLBACK: String(config.sut.cacheFallback),
       READ_ROUTING: String(config.sut.readRouting),
       MAX_REPLICA_LAG_SECONDS: String(config.sut.maxReplicaLagSeconds),
     };
   }
   return {
     ...poolEnv,
-    DATABASE_URL: deps.primary,
-    REDIS_URL: deps.redis,
+    DATABASE_URL: via('postgres-primary'),
+    REDIS_URL: via('redis'),
     HOLD_TTL_SECONDS: String(config.sut.holdTtlSeconds),
     SWEEP_INTERVAL_MS: String(config.sut.sweepIntervalMs),
     WEBHOOK_SECRET: config.sut.webhookSecret,
   };
+}
+
+/** The gateway's own settings (its upstreams and admin port are the provider's). */
+export function gatewayEnv(config: ResolvedConfig): Record<string, string> {
+  return { RETRY_REFUSED: String(config.sut.gatewayRetry), HEALTH_INTERVAL_MS: String(config.sut.gatewayHealthIntervalMs) };
 }
 
 /** The identity every SUT process gets, whatever runs it. */

@@ -43,11 +43,41 @@ export interface Topology {
   dataset: DatasetSummary;
 }
 
+/** A service instance started beside the stack's own (a canary's candidate). */
+export interface ExtraInstanceSpec {
+  group: 'matching' | 'booking';
+  /** Its component name (`matching-canary-1`): unique in the stack. */
+  name: string;
+  /** Its `version` label. */
+  version: string;
+  /** On top of the environment every instance of its group gets (a VARIANT, say). */
+  env?: Record<string, string>;
+}
+
+export interface ExtraInstance {
+  name: string;
+  group: 'matching' | 'booking';
+  version: string;
+  /** Where the gateway reaches it (what an upstream member's `url` is). */
+  upstreamUrl: string;
+  /** Where this host reaches it. */
+  url: string;
+  /** Stops it and takes it out of Prometheus's targets; idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts extra instances in a running stack: ready, scraped by its Prometheus, controllable. */
+export interface InstanceLauncher {
+  start(spec: ExtraInstanceSpec): Promise<ExtraInstance>;
+}
+
 /** A booted stack, whichever provider runs it. */
 export interface RunningStack extends AsyncDisposable {
   readonly topology: Topology;
   /** Kill, stop, pause, resume or restart one component (chaos uses these). */
   readonly controls: ComponentControls;
+  /** Extra service instances beside the stack's own (canaries use these); stopped with the stack. */
+  readonly instances: InstanceLauncher;
   /** Phase timings of the boot, in ms (printed by the boot benchmark). */
   readonly timings: Readonly<Record<string, number>>;
   /** Tears the stack down; idempotent. Resolves with teardown failures (empty when clean). */

@@ -48,12 +48,17 @@ export function renderConsoleSummary(record: RunRecord): string {
   }
   if (record.generator) {
     const g = record.generator;
-    lines.push(`  generator${g.workers > 1 ? ` (${g.workers} worker threads)` : ""}: CPU max ${(g.cpuCoresMax * 100).toFixed(0)} % of a core · event-loop lag p99 ${g.eventLoopLagMsP99} ms · dropped ${g.droppedIterations}${g.warning ? `\n  WARNING: ${g.warning}` : ''}`);
+    lines.push(`  generator${g.workers > 1 ? ` (${g.workers} worker threads)` : ""}: CPU max ${(g.cpuCoresMax * 100).toFixed(0)} % of a core · event-loop lag p99 ${g.eventLoopLagMsP99} ms · dropped ${g.droppedIterations}`);
+    const h = g.host;
+    if (h && h.series.length) lines.push(`  machine: CPU steal mean ${pctOf(h.stealPctMean)}, max ${pctOf(h.stealPctMax)} · I/O stall max ${pctOf(h.ioPctMax)} · memory stall max ${pctOf(h.memoryPctMax)}`);
+    if (g.warning) lines.push(`  WARNING: ${g.warning}`);
   }
   const verdict = record.verdict;
   lines.push(verdict ? `  verdict: ${verdict.ok ? 'PASSED' : record.status === 'interrupted' ? 'INTERRUPTED' : 'FAILED'} (exit ${verdict.exitCode})${verdict.reasons.length ? `\n    ${verdict.reasons.join('\n    ')}` : ''}` : `  verdict: none (${record.status})`);
   return lines.join('\n');
 }
+
+const pctOf = (value: number | null) => (value === null ? 'n/a' : `${value.toFixed(0)} %`);
 
 /** The breakpoint's steps, the spike's recovery and the soak's drift, when the scenario measured them. */
 function renderAnalysis(record: RunRecord): string[] {

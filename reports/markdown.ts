@@ -1,5 +1,6 @@
 import type { RunRecord } from '../harness/index.ts';
 import { formatDelta, formatValue, type Comparison } from './compare.ts';
+import type { NightlyPartResult } from './junit.ts';
 
 // Markdown for CI job summaries and pull-request comments: the verdict, the failed checks
 // first, every check, the endpoint table. GitHub-flavoured tables; pipes in text escaped.
@@ -61,6 +62,23 @@ export function renderMarkdownComparison(comparison: Comparison): string {
     const b = r.section === 'check' ? `${r.before_ok === null || r.before_ok === undefined ? '–' : r.before_ok ? 'pass' : 'fail'} (${formatValue(r.before, r.unit)})` : formatValue(r.before, r.unit);
     const a = r.section === 'check' ? `${r.after_ok === null || r.after_ok === undefined ? '–' : r.after_ok ? 'pass' : 'fail'} (${formatValue(r.after, r.unit)})` : formatValue(r.after, r.unit);
     lines.push(`| ${mark[r.verdict]} | ${cell(r.name)}${r.note ? ` (${cell(r.note)})` : ''} | ${cell(b)} | ${cell(a)} | ${cell(formatDelta(r))} |`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+/** The night's job summary: one row per part, the failed checks or the error that stopped it. */
+export function renderNightlySummary(night: { startedAt: string; scale: number; provider: string; exitCode: number }, parts: readonly NightlyPartResult[]): string {
+  const passed = parts.filter((p) => p.exitCode === 0).length;
+  const word = night.exitCode === 0 ? '✅ **PASSED**' : '❌ **FAILED**';
+  const flaky = parts.filter((p) => p.flaky).length;
+  const lines = [`### rushhour nightly: ${word} (exit ${night.exitCode})`, '', `${night.startedAt} · ${night.provider} · scale ${night.scale} · ${passed} of ${parts.length} parts passed${flaky ? ` · ⚠️ ${flaky} flaky (passed only their second run)` : ''}`, ''];
+  lines.push('| result | kind | part | exit | duration | run | what failed |');
+  lines.push('| --- | --- | --- | ---: | ---: | --- | --- |');
+  for (const part of parts) {
+    const result = part.exitCode === null ? '➖ not run' : part.flaky ? (part.exitCode === 0 ? '⚠️ flaky' : '❌ flaky') : part.exitCode === 0 ? '✅ pass' : '❌ fail';
+    const failed = [part.record?.verdict?.reasons.join('; ') ?? part.error ?? '', part.setAside ? `${part.flaky ? 'passed its second run' : 'failed twice'}: the first (\`${part.setAside.runId}\`, in the index) ended with ${part.setAside.reason}` : ''].filter(Boolean).join('; ');
+    lines.push(`| ${result} | ${cell(part.kind)} | ${cell(part.name)} | ${part.exitCode ?? '–'} | ${(part.durationMs / 1_000).toFixed(0)} s | ${part.runId ? `\`${part.runId}\`` : '–'} | ${cell(failed)} |`);
   }
   lines.push('');
   return lines.join('\n');

@@ -4,7 +4,7 @@ import type { RunRecord } from '../harness/index.ts';
 import { compareRuns, type Comparison } from './compare.ts';
 import { renderComparisonReport } from './html/compare-report.ts';
 import { renderRunReport } from './html/run-report.ts';
-import { renderRunsIndex, type IndexEntry } from './html/runs-index.ts';
+import { renderRunsIndex, type IndexEntry, type MissingPart } from './html/runs-index.ts';
 import { renderMarkdownComparison, renderMarkdownSummary } from './markdown.ts';
 
 // Where the reports go: beside each run's run.json (report.html, summary.md), one
@@ -42,18 +42,25 @@ export function writeRunReports(dir: string, record: RunRecord): RunReports {
   return { html, markdown };
 }
 
-/** runs/index.html over every run folder in `runsDir` (the `latest` link is not a run of its own). */
-export function writeRunsIndex(runsDir: string): string {
+/**
+ * runs/index.html over every run folder in `runsDir` (the `latest` link is not a run of its
+ * own), and the runs of each night one level down (`nightly-*`), linked there. A night's own
+ * index names its parts that have no run (`missing`: an error, or not run).
+ */
+export function writeRunsIndex(runsDir: string, options: { title?: string; missing?: readonly MissingPart[] } = {}): string {
   const entries: IndexEntry[] = [];
-  for (const name of existsSync(runsDir) ? readdirSync(runsDir) : []) {
-    const dir = path.join(runsDir, name);
-    if (name === 'latest' || !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) continue;
-    const record = readRunRecord(dir);
-    if (!record) continue;
-    entries.push({ record, report: existsSync(path.join(dir, 'report.html')) ? `${name}/report.html` : null });
-  }
+  const collect = (dir: string, prefix: string, group: string | undefined, depth: number) => {
+    for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+      const child = path.join(dir, name);
+      if (name === 'latest' || !statSync(child, { throwIfNoEntry: false })?.isDirectory()) continue;
+      const record = readRunRecord(child);
+      if (record) entries.push({ record, report: existsSync(path.join(child, 'report.html')) ? `${prefix}${name}/report.html` : null, ...(group ? { group } : {}) });
+      else if (depth === 0 && name.startsWith('nightly')) collect(child, `${prefix}${name}/`, name, 1);
+    }
+  };
+  collect(runsDir, '', undefined, 0);
   const file = path.join(runsDir, 'index.html');
-  writeWhole(file, renderRunsIndex(entries));
+  writeWhole(file, renderRunsIndex(entries, options));
   return file;
 }
 

@@ -135,13 +135,23 @@ describe('soak drift', () => {
 
   test('p95 of the last fifth against the first: more than ×2 and more than 50 ms fails', async () => {
     const { result, checks } = await drift((second) => 100 + 5 * second);
-    // First fifth: seconds 0-9 (p95 ≈ 145 ms); last: 40-49 (p95 ≈ 345 ms).
+    // First fifth: seconds 0-9 in quarters [0,3) [3,5) [5,8) [8,10), p95s ≈ 110, 120, 135, 145 ms:
+    // median 127.5; last: 40-49, the same 200 ms higher: 327.5.
     expect(result.latency.firstWindow).toBe('0–10 s');
     expect(result.latency.lastWindow).toBe('40–50 s');
-    expect(result.latency.firstP95Ms).toBeCloseTo(145, 0);
-    expect(result.latency.lastP95Ms).toBeCloseTo(345, 0);
+    expect(result.latency.firstP95Ms).toBeCloseTo(127.5, 0);
+    expect(result.latency.lastP95Ms).toBeCloseTo(327.5, 0);
     expect(checks[0]).toMatchObject({ name: 'latency drift', ok: false });
-    expect(checks[0]!.observed).toBeCloseTo(345 / 145, 1);
+    expect(checks[0]!.observed).toBeCloseTo(327.5 / 127.5, 1);
+  });
+
+  test('one stalled second is not a drift; a slowdown that lasts is', async () => {
+    // 20 ms throughout, but second 45 (in the last fifth) stalls at 700 ms.
+    const stalled = await drift((second) => (second === 45 ? 700 : 20));
+    expect(stalled.checks[0]).toMatchObject({ ok: true });
+    // The same 700 ms over the last fifth's second half: two quarters of four, so the median moves.
+    const lasting = await drift((second) => (second >= 45 ? 700 : 20));
+    expect(lasting.checks[0]).toMatchObject({ ok: false });
   });
 
   test('a fast system doubling by a few milliseconds is noise, not drift', async () => {

@@ -76,7 +76,11 @@ describe('with no toxics', () => {
   });
 });
 
-describe('toxics, measured on loopback', () => {
+// These measure time to the millisecond on a 2-core VM whose other tests' stacks run beside them
+// (and whose hypervisor once took 43 % of its CPU mid-suite): a measurement a neighbour disturbed
+// is taken again, at most twice. A consistent error still fails; the test summary names any test
+// that passed only on a retry.
+describe('toxics, measured on loopback', { retry: 2 }, () => {
   test('latency adds the configured delay within ±2 ms', async () => {
     const port = await through('slow', echo.port);
     const socket = await connect(port);

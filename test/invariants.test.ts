@@ -9,7 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, inject, test } from 'vitest';
 import { checkInvariants, History, writeState, type RunRecord } from '../harness/index.ts';
-import { rushhourAwait, scratchDir } from './support/cli.ts';
+import { latestRunWithNoDataLost, rushhourAwait, scratchDir } from './support/cli.ts';
 
 const primary = () => inject('stack').endpoints.postgresPrimary;
 
@@ -29,8 +29,9 @@ test('a real write-heavy run: every write recorded, every invariant holds', asyn
   const dir = scratchDir();
   writeState({ ...inject('stack') }, dir);
   const result = await rushhourAwait(['run', 'write-heavy', '--scale', '0.1'], dir, 180_000);
-  expect(result.code, result.stdout + result.stderr).toBe(0);
-  const record: RunRecord = JSON.parse(readFileSync(path.join(dir, 'runs', 'latest', 'run.json'), 'utf8'));
+  // The scenario's latency SLOs are judged by test/scenarios.test.ts on a stack of its own; in
+  // CI this 6 s run once missed its server p95 (575 ms against 500 ms) at 45 % CPU steal.
+  const record = latestRunWithNoDataLost(result, dir);
   expect(record.invariants!.operations.book.ok).toBeGreaterThan(0);
   expect(record.invariants!.operations.pay.ok).toBeGreaterThan(0);
   const invariants = record.verdict!.checks.filter((c) => c.kind === 'invariant');

@@ -3,10 +3,13 @@
 // behind" is checked on a stack this file owns.
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { checkHealth, dockerAnswers, isAlive, probeStack, resolveConfig, up, type Provider, type RunningStack } from '../harness/index.ts';
+import { injectFault } from '../chaos/faults/index.ts';
+import { checkHealth, dockerAnswers, faultsInForce, isAlive, probeStack, resolveConfig, up, type Provider, type RunningStack } from '../harness/index.ts';
 import { dockerClient, LABEL } from '../harness/containers/docker.ts';
 import { api, eventually, sign } from './support/api.ts';
+import { scratchDir } from './support/cli.ts';
 
 const dockerHere = await dockerAnswers();
 // CI sets RUSHHOUR_REQUIRE_DOCKER=1: there a missing engine fails the containers suite instead
@@ -73,17 +76,78 @@ describe.each(providers)('$provider provider', ({ provider, run }) => {
 
   test.runIf(run)('the services reach postgres and redis through the fault proxy', async () => {
     const proxies = (await api('GET', '/proxies', { base: stack.topology.endpoints.faultProxy })).body;
-    expect(Object.keys(proxies).sort()).toEqual(['postgres-primary', 'postgres-replica', 'redis']);
-    // Disabling the primary's proxy cuts the services off from it: a booking can no longer be made.
-    await api('POST', '/proxies/postgres-primary', { base: stack.topology.endpoints.faultProxy, body: { enabled: false } });
+    expect(Object.keys(proxies).sort()).toEqual(['booking.postgres-primary', 'booking.redis', 'matching.postgres-primary', 'matching.postgres-replica', 'matching.redis']);
+    // Disabling booking's link to the primary cuts it off: a booking can no longer be made.
+    await api('POST', '/proxies/booking.postgres-primary', { base: stack.topology.endpoints.faultProxy, body: { enabled: false } });
     try {
       const held = await api('POST', '/v1/bookings', { base: gateway(), body: { routeId: 1, riderId: 1, seats: 1 }, headers: { 'idempotency-key': randomUUID() } });
       expect(held.status).toBeGreaterThanOrEqual(500);
     } finally {
-      await api('POST', '/proxies/postgres-primary', { base: stack.topology.endpoints.faultProxy, body: { enabled: true } });
+      await api('POST', '/proxies/booking.postgres-primary', { base: stack.topology.endpoints.faultProxy, body: { enabled: true } });
     }
     await eventually(async () => (await nearby()).status === 200, 15_000, 'the API to answer again');
   });
+
+  test.runIf(run)('chaos faults act the same: a partition makes booking refuse and heals; replica replay pauses and resumes', async () => {
+    const context = { topology: stack.topology, controls: stack.controls, cwd: scratchDir() };
+    const book = () => api('POST', '/v1/bookings', { base: gateway(), body: { routeId: 5, riderId: 5, seats: 1 }, headers: { 'idempotency-key': randomUUID() } });
+    const partition = await injectFault(context, { type: 'partition', service: 'booking', dependency: 'postgres-primary' });
+    try {
+      // Refused with 503 once the query timeout (6 s) or the pool's wait (1 s) gives up: not hung.
+      const started = performance.now();
+      expect((await book()).status).toBe(503);
+      expect(performance.now() - started).toBeLessThan(8_000);
+      expect((await nearby()).status).toBe(200);
+    } finally {
+      expect(await partition.revert()).toEqual([]);
+    }
+    await eventually(async () => (await book()).status === 201, 15_000, 'bookings to work again after the partition heals');
+    const lag = await injectFault(context, { type: 'replica-lag', mode: 'pause-replay' });
+    const paused = async () => {
+      const client = new pg.Client({ connectionString: stack.topology.endpoints.postgresReplica });
+      await client.connect();
+      try {
+        return (await client.query<{ paused: boolean }>('SELECT pg_is_wal_replay_paused() AS paused')).rows[0]!.paused;
+      } finally {
+        await client.end();
+      }
+    };
+    try {
+      expect(await paused()).toBe(true);
+    } finally {
+      expect(await lag.revert()).toEqual([]);
+    }
+    expect(await paused()).toBe(false);
+    expect(faultsInForce(context.cwd)).toEqual([]);
+  }, 60_000);
+
+  test.runIf(run)('an extra instance (a canary candidate) starts ready, is scraped, serves through the gateway with its version, and stops', async () => {
+    const candidate = await stack.instances.start({ group: 'matching', name: 'matching-canary-1', version: '2.0.0', env: { VARIANT: 'v2' } });
+    const adminCall = (method: string, path: string, body?: unknown) => api(method, path, { base: stack.topology.endpoints.gatewayAdmin, body, headers: { authorization: `Bearer ${stack.topology.adminToken}` } });
+    const prometheus = async (query: string) => ((await (await fetch(`${stack.topology.endpoints.prometheus}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as { data: { result: unknown[] } }).data.result;
+    const scraped = async () => ((await (await fetch(`${stack.topology.endpoints.prometheus}/api/v1/targets?state=active`)).json()) as { data: { activeTargets: { labels: Record<string, string>; health: string }[] } }).data.activeTargets.filter((t) => t.labels.instance_name === 'matching-canary-1');
+    try {
+      expect(stack.controls.names).toContain('matching-canary-1');
+      expect(await stack.controls.state('matching-canary-1')).toBe('running');
+      expect((await adminCall('PUT', '/admin/upstreams/matching/members/matching-canary-1', { url: candidate.upstreamUrl, version: candidate.version })).status).toBe(200);
+      await adminCall('PUT', '/admin/upstreams/matching/weights', { weights: { 'matching-1': 0, 'matching-2': 0, 'matching-canary-1': 100 } });
+      for (let i = 0; i < 5; i++) {
+        const answer = await nearby();
+        expect(answer.status).toBe(200);
+        expect([answer.headers.get('x-upstream'), answer.headers.get('x-upstream-version')]).toEqual(['matching-canary-1', '2.0.0']);
+      }
+      await eventually(async () => (await scraped()).some((t) => t.health === 'up'), 20_000, 'Prometheus scraping the candidate');
+      await eventually(async () => (await prometheus('http_requests_total{service="matching",version="2.0.0"}')).length > 0, 20_000, "the candidate's requests in Prometheus under its version");
+    } finally {
+      await adminCall('PUT', '/admin/upstreams/matching/weights', { weights: { 'matching-1': 100, 'matching-2': 100, 'matching-canary-1': 0 } });
+      await adminCall('DELETE', '/admin/upstreams/matching/members/matching-canary-1');
+      await candidate.stop();
+      await candidate.stop();
+    }
+    expect(stack.controls.names).not.toContain('matching-canary-1');
+    await eventually(async () => (await scraped()).length === 0, 20_000, 'the candidate gone from the scrape targets');
+    expect((await nearby()).status).toBe(200);
+  }, 120_000);
 
   test.runIf(run)('pause hangs a service and resume brings it back; the gateway routes around it meanwhile', async () => {
     await stack.controls.pause('matching-2');

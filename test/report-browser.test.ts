@@ -12,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { writeState, type RunRecord } from '../harness/index.ts';
 import { renderRunReport } from '../reports/html/run-report.ts';
-import { rushhourAwait, scratchDir } from './support/cli.ts';
+import { latestRunWithNoDataLost, rushhourAwait, scratchDir } from './support/cli.ts';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/lib/chromium/chromium'].find((file) => existsSync(file));
 const ARTIFACTS = path.resolve('test-artifacts');
@@ -23,8 +23,9 @@ const runs: { id: string; dir: string; record: RunRecord }[] = [];
 
 async function smokeRun(): Promise<{ id: string; dir: string; record: RunRecord }> {
   const result = await rushhourAwait(['run', 'smoke', '--scale', '0.1'], dir, 120_000);
-  expect(result.code, result.stdout + result.stderr).toBe(0);
-  const record: RunRecord = JSON.parse(readFileSync(path.join(dir, 'runs', 'latest', 'run.json'), 'utf8'));
+  // The report is written for a failed run as for a passed one, and the page's verdict is checked
+  // against the record's; this 3 s run once missed its server p95 SLO at 51 % CPU steal.
+  const record = latestRunWithNoDataLost(result, dir);
   return { id: record.id, dir: path.join(dir, 'runs', record.id), record };
 }
 

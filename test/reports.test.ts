@@ -11,8 +11,8 @@ import type { RunRecord } from '../harness/index.ts';
 import { compareRuns } from '../reports/compare.ts';
 import { buildReportModel } from '../reports/html/chart-model.ts';
 import { renderRunReport } from '../reports/html/run-report.ts';
-import { renderJUnit } from '../reports/junit.ts';
-import { renderMarkdownComparison, renderMarkdownSummary } from '../reports/markdown.ts';
+import { renderJUnit, renderNightlyJUnit, type NightlyPartResult } from '../reports/junit.ts';
+import { renderMarkdownComparison, renderMarkdownSummary, renderNightlySummary } from '../reports/markdown.ts';
 import { writeRunsIndex } from '../reports/write.ts';
 import { scratchDir } from './support/cli.ts';
 
@@ -55,6 +55,16 @@ describe('HTML report', () => {
     expect(p95.unit).toBe('ms');
     const raw = record.server.find((s) => s.name === 'server p95 latency')!.points[0]!;
     expect(p95.series[0]!.values[Math.round(raw.t)]).toBeCloseTo(raw.value * 1_000, 1);
+  });
+
+  test('an experiment that sampled the primary charts its oldest statement in seconds, an unsampled second a gap', () => {
+    const record = smoke();
+    expect(buildReportModel(record).charts.map((c) => c.id)).not.toContain('database-statements');
+    record.analysis.database = { target: 'postgres-primary', seconds: [{ t: 0, longestMs: 0, active: 0 }, { t: 1, longestMs: 1_500, active: 2 }, { t: 3, longestMs: 3_250, active: 3 }] };
+    const chart = buildReportModel(record).charts.find((c) => c.id === 'database-statements')!;
+    expect(chart).toMatchObject({ title: 'Database: oldest running statement', unit: 's', x: [0, 1, 2, 3] });
+    expect(chart.series[0]!.values).toEqual([0, 1.5, null, 3.25]);
+    expect(renderRunReport(record)).toContain('id="chart-database-statements"');
   });
 
   test('fault windows pair injections with their reverts; one never reverted runs to the end', () => {
@@ -181,5 +191,69 @@ describe('JUnit', () => {
     // And a broken file is rejected by the same check: the validation can fail.
     writeFileSync(file, '<testsuites><testsuite tests="x"/></testsuites>');
     expect(spawnSync('xmllint', ['--noout', '--schema', 'test/fixtures/junit/junit-4.xsd', file]).status).not.toBe(0);
+  });
+});
+
+describe('a night (rushhour nightly)', () => {
+  const parts = (): NightlyPartResult[] => [
+    { kind: 'load', name: 'smoke', exitCode: 0, status: 'finished', runId: smoke().id, durationMs: 40_000, record: smoke() },
+    { kind: 'load', name: 'spike', exitCode: 99, status: 'finished', runId: spike().id, durationMs: 90_000, record: spike(), setAside: { runId: '20261124-012544-acde5a', exitCode: 99, reason: 'exit 99 while the generator was the bottleneck (event-loop lag p99 230 ms)' } },
+    { kind: 'chaos', name: 'replica-lag', exitCode: 0, status: 'finished', runId: smoke().id, durationMs: 140_000, record: smoke(), flaky: true, setAside: { runId: '20261124-020000-0f0f0f', exitCode: 99, reason: 'exit 99 (failed: steady state after: all requests p95: 1130.8 against <= 1000 ms) while the machine stalled: CPU steal 41 % over 40–47 s' } },
+    { kind: 'chaos', name: 'redis-failure-crash', exitCode: 3, status: 'error', runId: null, durationMs: 5_000, error: 'RUSHHOUR_ERR_ENVIRONMENT: postgres did not start' },
+    { kind: 'canary', name: 'matching-v2', exitCode: null, status: 'not-run', runId: null, durationMs: 0, error: 'the night was interrupted before this part' },
+  ];
+
+  test('one JUnit file: each run as its suite, an error for a part that could not run, a skip for one never started; valid against the schema', () => {
+    const xml = renderNightlyJUnit(parts());
+    expect(xml.match(/<testsuite /g)).toHaveLength(5);
+    expect(xml).toContain(`<testsuite name="load smoke"`);
+    // A part run twice names the run it set aside, and why.
+    expect(xml).toContain('<property name="rerun.of" value="20261124-012544-acde5a"/>');
+    expect(xml).toContain('<property name="rerun.reason" value="exit 99 while the generator was the bottleneck (event-loop lag p99 230 ms)"/>');
+    expect(xml).toContain('<property name="flaky" value="false"/>');
+    // A part that passed only its second run says so to the CI system too.
+    expect(xml).toMatch(/<property name="rerun.of" value="20261124-020000-0f0f0f"\/>\s*<property name="rerun.reason" [^>]*\/>\s*<property name="flaky" value="true"\/>/);
+    expect(xml).toMatch(/<testsuite name="chaos redis-failure-crash" tests="1" failures="0" errors="1"[^>]*>\s*<testcase classname="rushhour.chaos.redis-failure-crash" name="run"[^>]*>\s*<error message="RUSHHOUR_ERR_ENVIRONMENT: postgres did not start" type="exit 3"\/>/);
+    expect(xml).toMatch(/<testsuite name="canary matching-v2" tests="1" failures="0" errors="0" skipped="1"/);
+    // The totals count the errored part: a gate reading only the root sees it.
+    const spikeFailures = spike().verdict!.checks.filter((c) => !c.ok).length;
+    expect(xml).toMatch(new RegExp(`<testsuites name="rushhour" tests="\\d+" failures="${spikeFailures}" errors="1">`));
+    const file = path.join(scratchDir(), 'junit.xml');
+    writeFileSync(file, xml);
+    const lint = spawnSync('xmllint', ['--noout', '--schema', 'test/fixtures/junit/junit-4.xsd', file], { encoding: 'utf8' });
+    expect(lint.status, lint.stderr).toBe(0);
+  });
+
+  test('the job summary has a row per part, with what failed', () => {
+    const md = renderNightlySummary({ startedAt: '2026-11-24T02:17:00.000Z', scale: 0.1, provider: 'local', exitCode: 3 }, parts());
+    expect(md).toContain('### rushhour nightly: ❌ **FAILED** (exit 3)');
+    expect(md).toContain('2 of 5 parts passed · ⚠️ 1 flaky (passed only their second run)');
+    expect(md).toContain('| ⚠️ flaky | chaos | replica-lag | 0 |');
+    expect(md).toContain('passed its second run: the first (`20261124-020000-0f0f0f`, in the index) ended with exit 99 (failed: steady state after: all requests p95: 1130.8 against <= 1000 ms) while the machine stalled');
+    expect(md).toContain('| ❌ fail | chaos | redis-failure-crash | 3 |');
+    expect(md).toContain('RUSHHOUR_ERR_ENVIRONMENT: postgres did not start');
+    expect(md).toContain('| ➖ not run | canary | matching-v2 | – |');
+    expect(md).toContain('failed twice: the first (`20261124-012544-acde5a`, in the index) ended with exit 99 while the generator was the bottleneck');
+    expect(md).toContain(spike().verdict!.reasons[0]!.replace(/\|/g, '\\|'));
+  });
+
+  test("the runs index lists a night's runs one level down, and the night's own index its parts without a run", () => {
+    const dir = scratchDir();
+    const write = (folder: string, record: RunRecord) => {
+      mkdirSync(path.join(dir, folder), { recursive: true });
+      writeFileSync(path.join(dir, folder, 'run.json'), JSON.stringify(record));
+      writeFileSync(path.join(dir, folder, 'report.html'), '<html></html>');
+    };
+    write(smoke().id, smoke());
+    write(`nightly-20261124-021700/${spike().id}`, spike());
+    const top = readFileSync(writeRunsIndex(dir), 'utf8');
+    expect(top).toContain(`href="nightly-20261124-021700/${spike().id}/report.html"`);
+    expect(top).toContain('(nightly-20261124-021700)');
+    expect(top).toContain(`href="${smoke().id}/report.html"`);
+    const nightIndex = readFileSync(writeRunsIndex(path.join(dir, 'nightly-20261124-021700'), { title: 'rushhour nightly 20261124-021700', missing: parts().filter((p) => p.runId === null) }), 'utf8');
+    expect(nightIndex).toContain('<h1>rushhour nightly 20261124-021700</h1>');
+    expect(nightIndex).toContain('✗ error (exit 3)');
+    expect(nightIndex).toContain('– not run');
+    expect(nightIndex).toContain('1 run(s), 0 passed, 2 part(s) without a run');
   });
 });

@@ -13,10 +13,20 @@ const serviceScale = z.strictObject({
 const poolSchema = z.strictObject({
   /** Connections per pg.Pool (each service has one per database target). */
   max: int(1, 200).default(10),
-  /** How long a request may wait for a free connection before it is shed with 503. */
-  connectionTimeoutMs: int(50, 60_000).default(1_000),
+  /**
+   * How long a request may wait for a free connection before it is shed with 503. 0 = no limit
+   * (pg.Pool's default), a deliberately weakened setting: callers wait instead of being told to
+   * retry (the pool-exhaustion experiment then fails).
+   */
+  connectionTimeoutMs: z.union([z.literal(0), int(50, 60_000)]).default(1_000),
   /** PostgreSQL statement_timeout for every connection. */
   statementTimeoutMs: int(50, 600_000).default(5_000),
+  /**
+   * How long the client waits for any answer to a query (pg's query_timeout). It is what ends a
+   * query lost in a network partition, which statement_timeout (the server's) never sees. 0 = wait
+   * forever, a deliberately weakened setting (the network-partition experiment then fails).
+   */
+  queryTimeoutMs: z.union([z.literal(0), int(50, 600_000)]).default(6_000),
   /** Requests already waiting for a connection beyond which new ones are shed at once. */
   maxWaiting: int(0, 10_000).default(50),
 });
@@ -45,6 +55,13 @@ export const configSchema = z.strictObject({
         .strictObject({
           sharedBuffersMB: int(16, 4096).default(128),
           maxConnections: int(20, 1000).default(200),
+          /**
+           * statement_timeout of the `reporting` role, which reporting jobs (and slow-query-storm's
+           * runaway reports) log in as: the database cancels their queries after this. 0 = none, a
+           * deliberately weakened setting: runaway reports pile up and take the CPU from every
+           * other query (the slow-query-storm experiment then fails).
+           */
+          reportingStatementTimeoutMs: z.union([z.literal(0), int(100, 600_000)]).default(2_000),
         })
         .prefault({}),
       /** The whole boot (components, migrations, seed, readiness) must finish within this. */
@@ -80,6 +97,11 @@ export const configSchema = z.strictObject({
       version: z.string().min(1).max(64).default('1.0.0'),
       /** TTL of cached search candidates in Redis. */
       cacheTtlSeconds: int(1, 86_400).default(30),
+      /**
+       * Search reads through to the database when Redis fails. `false` is a deliberately weakened
+       * setting: a cache error fails the search (the redis-failure experiments then fail).
+       */
+      cacheFallback: z.boolean().default(true),
       /** Send reads to the replica while its lag is under maxReplicaLagSeconds. */
       readRouting: z.boolean().default(true),
       maxReplicaLagSeconds: z.number().positive().max(3_600).default(1),
@@ -89,6 +111,14 @@ export const configSchema = z.strictObject({
       sweepIntervalMs: int(50, 600_000).default(1_000),
       /** Shared secret of the payment webhook's HMAC-SHA256 signature. */
       webhookSecret: z.string().min(16).default('rushhour-local-webhook-secret'),
+      /**
+       * The gateway retries a request whose connection was refused once on another instance and
+       * takes the refusing one out of rotation. `false` is a deliberately weakened setting (only
+       * the active health checks take a dead instance out): the instance-crash experiment fails.
+       */
+      gatewayRetry: z.boolean().default(true),
+      /** How often the gateway probes each instance's /health (two failures in a row take it out). */
+      gatewayHealthIntervalMs: int(100, 60_000).default(1_000),
       pool: poolSchema.prefault({}),
     })
     .prefault({}),

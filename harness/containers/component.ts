@@ -21,6 +21,8 @@ export interface ContainerSpec {
   user?: string;
   env?: Record<string, string>;
   files?: { content: string | Buffer; target: string; mode?: number }[];
+  /** Host directories mounted read-only (files the harness keeps writing, such as scrape targets). */
+  binds?: { source: string; target: string }[];
   /** Container ports published on the host's 127.0.0.1 only, at the given host ports. */
   ports?: { container: number; host: number }[];
   ready: Readiness;
@@ -93,6 +95,7 @@ export class ContainerComponent {
     if (spec.entrypoint) container = container.withEntrypoint(spec.entrypoint);
     if (spec.command) container = container.withCommand(spec.command);
     if (spec.user) container = container.withUser(spec.user);
+    if (spec.binds?.length) container = container.withBindMounts(spec.binds.map((bind) => ({ source: bind.source, target: bind.target, mode: 'ro' as const })));
     if (spec.files?.length) container = container.withCopyContentToContainer(spec.files.map((file) => ({ content: file.content, target: file.target, mode: file.mode ?? 0o644 })));
     const started: StartedTestContainer = await container.start();
     log(`${spec.name}: started ${started.getId().slice(0, 12)}`);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { seedDatabase, type DatasetSummary } from '../../fixtures/index.ts';
+import { provisionReportingRole } from '../reporting-role.ts';
 import type { ResolvedConfig } from '../config/schema.ts';
 import { controlsOver } from '../controls.ts';
 import { allSteps, bootControl, bootFailure, runningStack } from '../boot.ts';
@@ -13,8 +14,10 @@ import { projectRoot, sutRoot } from '../paths.ts';
 import { freePorts } from '../ports.ts';
 import { processStartTime } from '../process.ts';
 import { canQuery, createDatabase, isHttpOk, redisPing } from '../readiness.ts';
-import { gatewayUpstreams, instanceEnv, planInstances, postgresServerArgs, postgresUrlFor, scrapeTargetFiles, serviceEnv, type PlannedInstance } from '../stack-plan.ts';
-import type { ComponentInfo, RunningStack, Topology } from '../topology.ts';
+import { scrapeTargetsDir, writeScrapeTargets } from '../scrape-targets.ts';
+import { gatewayEnv, gatewayUpstreams, instanceEnv, planInstances, postgresServerArgs, postgresUrlFor, PROXIED_LINKS, serviceEnv, type PlannedInstance, type ProxiedLink, type ScrapeTarget } from '../stack-plan.ts';
+import { RushhourError } from '../errors.ts';
+import type { ComponentInfo, InstanceLauncher, RunningStack, Topology } from '../topology.ts';
 import { ContainerComponent, runOnce, type ContainerSpec } from './component.ts';
 import { dockerClient, LABEL, ownerLabels, requireDocker } from './docker.ts';
 import { resolveImages, type Progress } from './images.ts';
@@ -24,7 +27,9 @@ const log = debug('containers');
 // Ports inside the stack's network: every container has its own address, so all services use
 // the same port, and the fault proxy listens on one port per link it carries.
 const PORT = { postgres: 5432, redis: 6379, prometheus: 9090, proxyApi: 8474, service: 8080, admin: 8081 } as const;
-const VIA_PROXY = { 'postgres-primary': 15432, 'postgres-replica': 15433, redis: 16379 } as const;
+/** Where the fault proxy listens for each link inside the network: 15001, 15002, … in PROXIED_LINKS order. */
+const viaProxyPort = (link: ProxiedLink) => 15_001 + PROXIED_LINKS.indexOf(link);
+const UPSTREAM_PORT = { 'postgres-primary': 5432, 'postgres-replica': 5432, redis: 6379 } as const;
 
 export interface ContainerBootOptions {
   signal?: AbortSignal;
@@ -107,13 +112,14 @@ export async function bootContainerStack(config: ResolvedConfig, options: Contai
     const prometheusFiles = [
       { content: readFileSync(path.join(sutRoot, 'prometheus', 'prometheus.yml')), target: '/etc/rushhour/prometheus/prometheus.yml' },
       ...readdirSync(path.join(sutRoot, 'prometheus', 'rules')).map((file) => ({ content: readFileSync(path.join(sutRoot, 'prometheus', 'rules', file)), target: `/etc/rushhour/prometheus/rules/${file}` })),
-      ...Object.entries(
-        scrapeTargetFiles([
-          { job: 'gateway', instanceName: 'gateway', address: `gateway:${PORT.service}` },
-          ...plan.backends.map((instance) => ({ job: instance.group as 'matching' | 'booking', instanceName: instance.name, address: `${instance.name}:${PORT.service}` })),
-        ]),
-      ).map(([file, content]) => ({ content, target: `/etc/rushhour/prometheus/targets/${file}` })),
     ];
+    // Target lists live on the host, mounted into the container: an instance started later (a
+    // canary) is added by rewriting them, and Prometheus picks the change up by itself.
+    const scrapeTargets: ScrapeTarget[] = [
+      { job: 'gateway', instanceName: 'gateway', address: `gateway:${PORT.service}` },
+      ...plan.backends.map((instance) => ({ job: instance.group as 'matching' | 'booking', instanceName: instance.name, address: `${instance.name}:${PORT.service}` })),
+    ];
+    writeScrapeTargets({ runDir }, scrapeTargets);
 
     progress('starting containers...');
     await allSteps(control, [
@@ -141,6 +147,7 @@ export async function bootContainerStack(config: ResolvedConfig, options: Contai
           '--log.level=warn',
         ],
         files: prometheusFiles,
+        binds: [{ source: scrapeTargetsDir(runDir), target: '/etc/rushhour/prometheus/targets' }],
         ports: [{ container: PORT.prometheus, host: promPort! }],
         ready: { probe: () => isHttpOk(`http://127.0.0.1:${promPort}/-/ready`), what: 'ready' },
       }),
@@ -153,11 +160,10 @@ export async function bootContainerStack(config: ResolvedConfig, options: Contai
         ports: [{ container: PORT.proxyApi, host: proxyApiPort! }],
         ready: { probe: () => isHttpOk(`http://127.0.0.1:${proxyApiPort}/version`), what: 'serving its API' },
       }).then(async (component) => {
-        await populateFaultProxy(`http://127.0.0.1:${proxyApiPort}`, [
-          { name: 'postgres-primary', listen: `0.0.0.0:${VIA_PROXY['postgres-primary']}`, upstream: `postgres-primary:${PORT.postgres}` },
-          { name: 'postgres-replica', listen: `0.0.0.0:${VIA_PROXY['postgres-replica']}`, upstream: `postgres-replica:${PORT.postgres}` },
-          { name: 'redis', listen: `0.0.0.0:${VIA_PROXY.redis}`, upstream: `redis:${PORT.redis}` },
-        ]);
+        await populateFaultProxy(
+          `http://127.0.0.1:${proxyApiPort}`,
+          PROXIED_LINKS.map((link) => ({ name: link.name, listen: `0.0.0.0:${viaProxyPort(link)}`, upstream: `${link.dependency}:${UPSTREAM_PORT[link.dependency]}` })),
+        );
         return component;
       }),
     ]);
@@ -170,11 +176,7 @@ export async function bootContainerStack(config: ResolvedConfig, options: Contai
     );
     mark('migrated');
 
-    const inside = {
-      primary: postgresUrlFor('fault-proxy', VIA_PROXY['postgres-primary']),
-      replica: postgresUrlFor('fault-proxy', VIA_PROXY['postgres-replica']),
-      redis: `redis://fault-proxy:${VIA_PROXY.redis}`,
-    };
+    const inside = (link: ProxiedLink) => (link.dependency === 'redis' ? `redis://fault-proxy:${viaProxyPort(link)}` : postgresUrlFor('fault-proxy', viaProxyPort(link)));
     const serviceSpec = (instance: PlannedInstance, port: number, env: Record<string, string>): ContainerSpec => ({
       name: instance.name,
       image: images.sut,
@@ -184,13 +186,13 @@ export async function bootContainerStack(config: ResolvedConfig, options: Contai
     });
     const [, dataset] = await allSteps(control, [
       startReady(postgresSpec('replica', replicaPort!, () => canQuery(replicaPort!, 'rushhour', 'SELECT pg_is_in_recovery() AS ok'), 'streaming as a hot standby')),
-      seedDatabase(primaryUrl, config.fixtures).then((summary) => (mark('seeded'), summary)),
+      seedDatabase(primaryUrl, config.fixtures).then(async (summary) => (await provisionReportingRole(primaryUrl, config.stack.postgres.reportingStatementTimeoutMs), mark('seeded'), summary)),
       Promise.all(plan.backends.map((instance) => startReady(serviceSpec(instance, hostPort.get(instance.name)!, serviceEnv(config, instance, inside))))),
     ]);
 
     const adminToken = randomBytes(24).toString('hex');
     const upstreams = gatewayUpstreams(plan.backends, (instance) => `http://${instance.name}:${PORT.service}`);
-    await startReady(serviceSpec(plan.gateway, gatewayPort!, { ADMIN_PORT: String(PORT.admin), ADMIN_HOST: '0.0.0.0', ADMIN_TOKEN: adminToken, UPSTREAMS: JSON.stringify(upstreams) }));
+    await startReady(serviceSpec(plan.gateway, gatewayPort!, { ...gatewayEnv(config), ADMIN_PORT: String(PORT.admin), ADMIN_HOST: '0.0.0.0', ADMIN_TOKEN: adminToken, UPSTREAMS: JSON.stringify(upstreams) }));
     mark('ready');
 
     const url = (port: number) => `http://127.0.0.1:${port}`;
@@ -229,8 +231,41 @@ export async function bootContainerStack(config: ResolvedConfig, options: Contai
       ],
       dataset: dataset as DatasetSummary,
     };
+    const instances: InstanceLauncher = {
+      async start(spec) {
+        if (components.has(spec.name)) throw new RushhourError('RUSHHOUR_ERR_USAGE', `the stack already has a component named ${spec.name}`);
+        const [port] = await freePorts(1);
+        const instance: PlannedInstance = { name: spec.name, group: spec.group, version: spec.version };
+        const component = await start(serviceSpec(instance, port!, { ...serviceEnv(config, instance, inside), ...spec.env }));
+        try {
+          await component.waitReady(60_000, control.signal);
+        } catch (error) {
+          await component.stop().catch(() => {});
+          components.delete(spec.name);
+          throw error;
+        }
+        scrapeTargets.push({ job: spec.group, instanceName: spec.name, address: `${spec.name}:${PORT.service}` });
+        writeScrapeTargets({ runDir }, scrapeTargets);
+        let stopped: Promise<void> | null = null;
+        return {
+          name: spec.name,
+          group: spec.group,
+          version: spec.version,
+          upstreamUrl: `http://${spec.name}:${PORT.service}`,
+          url: url(port!),
+          // Stopped, not removed: teardown removes every container of the run by its label.
+          stop: () =>
+            (stopped ??= (async () => {
+              await component.stop();
+              components.delete(spec.name);
+              scrapeTargets.splice(scrapeTargets.findIndex((t) => t.instanceName === spec.name), 1);
+              writeScrapeTargets({ runDir }, scrapeTargets);
+            })()),
+        };
+      },
+    };
     progress(`images: ${images.source} (${[...new Set([images.postgres, images.faultProxy, images.sut])].join(', ')})`);
-    return runningStack(topology, controlsOver(components), timings, lifecycle);
+    return runningStack(topology, controlsOver(components), timings, lifecycle, instances);
   } catch (error) {
     control.abort(error);
     throw bootFailure(control, error, await lifecycle.teardown());

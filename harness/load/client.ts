@@ -32,8 +32,10 @@ export class LoadClient {
   readonly #base: string;
   readonly #metrics: MetricSink;
   readonly #startedAt: number;
+  /** The header (lower case) naming what served each answer, read for canaries only: it costs a header scan. */
+  readonly tagVersions: string | null;
 
-  constructor(PoolClass: typeof Pool, base: string, metrics: MetricSink, options: { connections: number; timeoutMs: number; startedAt: number }) {
+  constructor(PoolClass: typeof Pool, base: string, metrics: MetricSink, options: { connections: number; timeoutMs: number; startedAt: number; tagVersions?: string }) {
     const url = new URL(base);
     this.#base = url.pathname.replace(/\/$/, '');
     // Timeouts are the pool's (headers and body), not an AbortSignal per request: a timer per
@@ -41,6 +43,7 @@ export class LoadClient {
     this.#pool = new PoolClass(url.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs, connectTimeout: options.timeoutMs });
     this.#metrics = metrics;
     this.#startedAt = options.startedAt;
+    this.tagVersions = options.tagVersions?.toLowerCase() ?? null;
   }
 
   /** A client for one iteration: its first request is charged from `intendedStart`. */
@@ -84,6 +87,7 @@ export class LoadClient {
       second: Math.floor((done - this.#startedAt) / 1_000),
       startSecond: Math.floor((x.from - this.#startedAt) / 1_000),
       bytes: x.bytes,
+      ...(x.version !== null ? { version: x.version } : {}),
     });
     return new Answer(status, error, error === null ? x.chunks : []);
   }
@@ -128,6 +132,7 @@ class Exchange {
   status = 0;
   headersAt = 0;
   bytes = 0;
+  version: string | null = null;
   readonly chunks: Buffer[] = [];
 
   constructor(
@@ -142,9 +147,19 @@ class Exchange {
 
   onConnect(): void {}
 
-  onHeaders(statusCode: number): boolean {
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     this.status = statusCode;
     this.headersAt = performance.now();
+    const wanted = this.client.tagVersions;
+    if (wanted) {
+      for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+        const name = rawHeaders[i]!;
+        if (name.length === wanted.length && name.toString('latin1').toLowerCase() === wanted) {
+          this.version = rawHeaders[i + 1]!.toString('latin1');
+          break;
+        }
+      }
+    }
     return true;
   }
 

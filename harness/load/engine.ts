@@ -17,6 +17,8 @@ export interface EngineOptions {
   /** How long in-flight iterations may finish after the plan ends (k6's gracefulStop, 30 s). */
   gracefulStopMs?: number;
   requestTimeoutMs?: number;
+  /** Record what served each answer, from this response header (the gateway's x-upstream-version), for canaries. */
+  tagVersions?: string;
   /** Called once a second with the seconds elapsed (for continuous evaluation and the record). */
   onSecond?: (second: number) => void;
   /** This thread's share of the plan (workers.ts): every `count`-th arrival, or VU, from `index`. */
@@ -53,7 +55,7 @@ export async function runPlan(options: EngineOptions): Promise<EngineResult> {
   const mine = (n: number) => n % shard.count === shard.index;
   // This thread's VU pool: its share of the plan's, at least one.
   const share = (n: number) => (shard.count === 1 ? n : Math.max(1, Math.ceil(n / shard.count)));
-  const client = new LoadClient(Pool, options.target, metrics, { connections: share(plan.maxVUs), timeoutMs: options.requestTimeoutMs ?? 10_000, startedAt });
+  const client = new LoadClient(Pool, options.target, metrics, { connections: share(plan.maxVUs), timeoutMs: options.requestTimeoutMs ?? 10_000, startedAt, tagVersions: options.tagVersions });
   const result: EngineResult = { startedAt, durationMs: 0, iterations: 0, dropped: 0, iterationErrors: 0, maxVUsUsed: 0, aborted: false };
   const inFlight = new Set<Promise<void>>();
   let active = 0;

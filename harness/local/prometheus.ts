@@ -1,8 +1,9 @@
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { isHttpOk } from '../http.ts';
 import { sutRoot } from '../paths.ts';
-import { scrapeTargetFiles, type ScrapeTarget } from '../stack-plan.ts';
+import { writeScrapeTargets } from '../scrape-targets.ts';
+import type { ScrapeTarget } from '../stack-plan.ts';
 import type { LocalComponent } from './component.ts';
 import { remainingMs, startComponent, type LocalContext } from './context.ts';
 
@@ -15,8 +16,7 @@ export async function startPrometheus(ctx: LocalContext, binary: string, port: n
   const dir = path.join(ctx.runDir, 'prometheus');
   cpSync(path.join(sutRoot, 'prometheus', 'prometheus.yml'), path.join(dir, 'prometheus.yml'));
   cpSync(path.join(sutRoot, 'prometheus', 'rules'), path.join(dir, 'rules'), { recursive: true });
-  mkdirSync(path.join(dir, 'targets'), { recursive: true });
-  for (const [file, text] of Object.entries(scrapeTargetFiles(targets))) writeFileSync(path.join(dir, 'targets', file), text);
+  writeScrapeTargets(ctx, targets);
   const args = [
     `--config.file=${path.join(dir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${path.join(dir, 'data')}`,

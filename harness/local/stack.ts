@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { seedDatabase, type DatasetSummary } from '../../fixtures/index.ts';
+import { provisionReportingRole } from '../reporting-role.ts';
 import { requireBinaries } from '../binaries.ts';
 import type { ResolvedConfig } from '../config/schema.ts';
 import { Lifecycle } from '../lifecycle.ts';
@@ -8,14 +9,16 @@ import { debug } from '../log.ts';
 import { newRunId, runDirFor, writeOwner, type OwnerRecord } from '../owner.ts';
 import { freePorts } from '../ports.ts';
 import { processStartTime, runToCompletion } from '../process.ts';
-import { gatewayUpstreams, planInstances, serviceEnv } from '../stack-plan.ts';
-import type { ComponentInfo, RunningStack, Topology } from '../topology.ts';
+import { gatewayEnv, gatewayUpstreams, planInstances, PROXIED_LINKS, serviceEnv, type ProxiedLink, type ScrapeTarget } from '../stack-plan.ts';
+import { RushhourError } from '../errors.ts';
+import type { ComponentInfo, InstanceLauncher, RunningStack, Topology } from '../topology.ts';
 import type { LocalComponent } from './component.ts';
 import { allSteps, bootControl, bootFailure, runningStack, type BootControl } from '../boot.ts';
 import { controlsOver } from '../controls.ts';
 import { logFile, remainingMs, type LocalContext } from './context.ts';
 import { postgresUrl, startPostgresPrimary, startPostgresReplica } from './postgres.ts';
 import { startFaultProxyComponent } from './fault-proxy.ts';
+import { writeScrapeTargets } from '../scrape-targets.ts';
 import { startPrometheus } from './prometheus.ts';
 import { startRedis } from './redis.ts';
 import { buildSut, migrationCommand, startService, type ServiceInstance } from './services.ts';
@@ -79,9 +82,9 @@ export async function bootLocalStack(config: ResolvedConfig, options: { signal?:
   };
 
   try {
-    const topology = await boot(ctx, config, bins, mark);
+    const { topology, instances } = await boot(ctx, config, bins, mark);
     mark('ready');
-    return runningStack(topology, controlsOver(components), timings, lifecycle);
+    return runningStack(topology, controlsOver(components), timings, lifecycle, instances);
   } catch (error) {
     control.abort(error);
     throw bootFailure(control, error, await lifecycle.teardown());
@@ -95,9 +98,12 @@ async function boot(
   config: ResolvedConfig,
   bins: { postgres: string; initdb: string; pg_basebackup: string; 'redis-server': string; prometheus: string },
   mark: (phase: string) => void,
-): Promise<Topology> {
+): Promise<{ topology: Topology; instances: InstanceLauncher }> {
   const plan = planInstances(config);
-  const [pgPrimary, pgReplica, redisPort, promPort, gatewayPort, adminPort, proxyApiPort, viaPrimary, viaReplica, viaRedis, ...servicePorts] = await freePorts(10 + plan.backends.length);
+  const ports = await freePorts(7 + PROXIED_LINKS.length + plan.backends.length);
+  const [pgPrimary, pgReplica, redisPort, promPort, gatewayPort, adminPort, proxyApiPort] = ports.splice(0, 7);
+  const viaProxy = new Map(PROXIED_LINKS.map((link) => [link, ports.shift()!] as const));
+  const servicePorts = ports;
   const instances: ServiceInstance[] = plan.backends.map((instance, i) => ({ ...instance, port: servicePorts[i]! }));
   const gateway: ServiceInstance = { ...plan.gateway, port: gatewayPort! };
   const adminToken = randomBytes(24).toString('hex');
@@ -106,23 +112,25 @@ async function boot(
   const primaryUrl = postgresUrl(pgPrimary!);
   const replicaUrl = postgresUrl(pgReplica!);
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
-  const inside = { primary: postgresUrl(viaPrimary!), replica: postgresUrl(viaReplica!), redis: `redis://127.0.0.1:${viaRedis}` };
+  const inside = (link: ProxiedLink) => (link.dependency === 'redis' ? `redis://127.0.0.1:${viaProxy.get(link)}` : postgresUrl(viaProxy.get(link)!));
+  const upstreamPort = { 'postgres-primary': pgPrimary!, 'postgres-replica': pgReplica!, redis: redisPort! };
   const pgSettings = config.stack.postgres;
+  const scrapeTargets: ScrapeTarget[] = [
+    { job: 'gateway', instanceName: gateway.name, address: `127.0.0.1:${gateway.port}` },
+    ...instances.map((instance) => ({ job: instance.group as 'matching' | 'booking', instanceName: instance.name, address: `127.0.0.1:${instance.port}` })),
+  ];
 
   // Independent components boot in parallel; the database-dependent chain follows the primary.
   const [, primary, redis, prometheus, faultProxy] = await allSteps(ctx, [
     buildSut(ctx).then(() => mark('sut-built')),
     startPostgresPrimary(ctx, bins, pgPrimary!, pgSettings).then((handle) => (mark('postgres-primary'), handle)),
     startRedis(ctx, bins['redis-server'], redisPort!).then((handle) => (mark('redis'), handle)),
-    startPrometheus(ctx, bins.prometheus, promPort!, [
-      { job: 'gateway', instanceName: gateway.name, address: `127.0.0.1:${gateway.port}` },
-      ...instances.map((instance) => ({ job: instance.group as 'matching' | 'booking', instanceName: instance.name, address: `127.0.0.1:${instance.port}` })),
-    ]).then((handle) => (mark('prometheus'), handle)),
-    startFaultProxyComponent(ctx, proxyApiPort!, [
-      { name: 'postgres-primary', listenPort: viaPrimary!, upstreamPort: pgPrimary! },
-      { name: 'postgres-replica', listenPort: viaReplica!, upstreamPort: pgReplica! },
-      { name: 'redis', listenPort: viaRedis!, upstreamPort: redisPort! },
-    ]).then((handle) => (mark('fault-proxy'), handle)),
+    startPrometheus(ctx, bins.prometheus, promPort!, scrapeTargets).then((handle) => (mark('prometheus'), handle)),
+    startFaultProxyComponent(
+      ctx,
+      proxyApiPort!,
+      PROXIED_LINKS.map((link) => ({ name: link.name, listenPort: viaProxy.get(link)!, upstreamPort: upstreamPort[link.dependency] })),
+    ).then((handle) => (mark('fault-proxy'), handle)),
   ]);
 
   const migrate = migrationCommand();
@@ -132,12 +140,12 @@ async function boot(
   const services = instances.map((instance) => ({ instance, component: startService(ctx, instance, serviceEnv(config, instance, inside)) }));
   const [replica, dataset] = await allSteps(ctx, [
     startPostgresReplica(ctx, bins, pgPrimary!, pgReplica!, pgSettings).then((handle) => (mark('postgres-replica'), handle)),
-    seedDatabase(primaryUrl, config.fixtures).then((summary) => (mark('seeded'), summary)),
+    seedDatabase(primaryUrl, config.fixtures).then(async (summary) => (await provisionReportingRole(primaryUrl, config.stack.postgres.reportingStatementTimeoutMs), mark('seeded'), summary)),
     Promise.all(services.map(({ component }) => component.waitReady(remainingMs(ctx), ctx.signal))).then(() => mark('services')),
   ]);
 
   const upstreams = gatewayUpstreams(instances, (instance) => `http://127.0.0.1:${(instance as ServiceInstance).port}`);
-  const gatewayComponent = startService(ctx, gateway, { ADMIN_PORT: String(adminPort), ADMIN_TOKEN: adminToken, UPSTREAMS: JSON.stringify(upstreams) });
+  const gatewayComponent = startService(ctx, gateway, { ...gatewayEnv(config), ADMIN_PORT: String(adminPort), ADMIN_TOKEN: adminToken, UPSTREAMS: JSON.stringify(upstreams) });
   await gatewayComponent.waitReady(remainingMs(ctx), ctx.signal);
   mark('gateway');
 
@@ -150,7 +158,40 @@ async function boot(
     ...services.map(({ instance, component }) => ({ name: instance.name, kind: 'service' as const, group: instance.group, pid: component.handle.pid, url: `http://127.0.0.1:${instance.port}`, version: instance.version, healthy: true })),
     { name: 'gateway', kind: 'service', group: 'gateway', pid: gatewayComponent.handle.pid, url: `http://127.0.0.1:${gateway.port}`, version: gateway.version, healthy: true },
   ];
-  return {
+  const launcher: InstanceLauncher = {
+    async start(spec) {
+      if (ctx.components.has(spec.name)) throw new RushhourError('RUSHHOUR_ERR_USAGE', `the stack already has a component named ${spec.name}`);
+      const [port] = await freePorts(1);
+      const instance: ServiceInstance = { name: spec.name, group: spec.group, version: spec.version, port: port! };
+      const component = startService(ctx, instance, { ...serviceEnv(config, instance, inside), ...spec.env });
+      try {
+        await component.waitReady(60_000, ctx.signal);
+      } catch (error) {
+        await component.stop();
+        ctx.components.delete(spec.name);
+        throw error;
+      }
+      scrapeTargets.push({ job: spec.group, instanceName: spec.name, address: `127.0.0.1:${port}` });
+      writeScrapeTargets(ctx, scrapeTargets);
+      const url = `http://127.0.0.1:${port}`;
+      let stopped: Promise<void> | null = null;
+      return {
+        name: spec.name,
+        group: spec.group,
+        version: spec.version,
+        upstreamUrl: url,
+        url,
+        stop: () =>
+          (stopped ??= (async () => {
+            await component.stop();
+            ctx.components.delete(spec.name);
+            scrapeTargets.splice(scrapeTargets.findIndex((t) => t.instanceName === spec.name), 1);
+            writeScrapeTargets(ctx, scrapeTargets);
+          })()),
+      };
+    },
+  };
+  const topology: Topology = {
     provider: 'local',
     runId: ctx.runId,
     runDir: ctx.runDir,
@@ -168,4 +209,5 @@ async function boot(
     components,
     dataset: dataset as DatasetSummary,
   };
+  return { topology, instances: launcher };
 }

@@ -58,6 +58,8 @@ export interface RequestSample {
   /** Second of the run the request was due (its intended start). */
   startSecond: number;
   bytes: number;
+  /** The version that served the answer, when the run asked for it (canaries). */
+  version?: string;
 }
 
 interface Route {
@@ -87,6 +89,7 @@ export class MetricRegistry {
   readonly endpoints = new Map<string, { trend: TrendSink; failed: number }>();
   readonly #windows: TimeWindow[] = [];
   readonly #routes = new Map<string, Route>();
+  readonly #observers: ((sample: RequestSample) => void)[] = [];
 
   constructor() {
     for (const [name, type] of Object.entries(METRIC_TYPES)) this.#base.set(name as MetricName, newSink(type));
@@ -175,8 +178,14 @@ export class MetricRegistry {
     return route;
   }
 
+  /** Hands every finished request to `observer` as well (a canary's per-version sample book). */
+  observe(observer: (sample: RequestSample) => void): void {
+    this.#observers.push(observer);
+  }
+
   /** A finished request: the k6 metrics plus this second's per-endpoint bucket. */
   request(sample: RequestSample): void {
+    for (const observer of this.#observers) observer(sample);
     const route = this.#route(sample);
     for (const sink of route.duration) sink.add(sample.latencyMs);
     for (const sink of route.waiting) sink.add(sample.waitingMs);

@@ -1,7 +1,7 @@
 import type { ComponentControls } from '../controls.ts';
 import type { MetricRegistry } from '../metrics/registry.ts';
 import type { PrometheusClient } from '../prometheus-client.ts';
-import type { Topology } from '../topology.ts';
+import type { InstanceLauncher, Topology } from '../topology.ts';
 import type { RunRecord, TimelineEvent, VerdictCheck } from './record.ts';
 
 /**
@@ -11,6 +11,11 @@ import type { RunRecord, TimelineEvent, VerdictCheck } from './record.ts';
  */
 export interface RunExtension {
   kind: 'chaos' | 'canary';
+  /**
+   * A canary's: the response header naming what served each request (the gateway's
+   * `x-upstream-version`, or `x-feature-flag` for a flag's arm); the load client records it.
+   */
+  versionHeader?: string;
   /** Before the load (and its warm-up) starts. Throwing fails the run before any load. */
   start?(context: ExtensionStart): Promise<void>;
   /** Each second of the load, on its clock (second 1 = one second after t = 0). */
@@ -25,7 +30,11 @@ export interface ExtensionStart {
   topology: Topology;
   /** The stack's controls when this run boots its own stack; null when it reuses one. */
   controls: ComponentControls | null;
+  /** Starts extra service instances (a canary's candidate); null when the run reuses a stack. */
+  instances: InstanceLauncher | null;
   metrics: MetricRegistry;
+  /** The stack's Prometheus, for checks during the run (null without one). */
+  prometheus: PrometheusClient | null;
   timeline(event: TimelineEvent): void;
   progress(line: string): void;
 }

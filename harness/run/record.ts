@@ -7,7 +7,7 @@ import type { InvariantResult, Operation, Outcome } from '../verdict/invariants.
 export const RUN_RECORD_SCHEMA = 1;
 
 export interface VerdictCheck {
-  kind: 'threshold' | 'slo' | 'alert' | 'invariant';
+  kind: 'threshold' | 'slo' | 'alert' | 'invariant' | 'canary';
   /** The selector (threshold), SLO name, alert gate or invariant. */
   name: string;
   expression: string;
@@ -35,7 +35,24 @@ export interface GeneratorHealth {
   droppedIterations: number;
   /** Threads that sent the load (1: the main thread; more with --workers). CPU counts them all. */
   workers: number;
-  /** Set when the generator, not the SUT, may have been the bottleneck. */
+  /** The machine everything shared, as the generator saw it (absent in records from before it was measured). */
+  host?: HostHealth | null;
+  /** Set when the generator or the machine, not the SUT, may have been the bottleneck. */
+  warning: string | null;
+}
+
+/** CPU steal and Linux stall pressure (PSI "some") per second, as shares of the second (0–100 %); null where /proc does not say. */
+export interface HostHealth {
+  series: { t: number; stealPct: number | null; ioPct: number | null; memoryPct: number | null }[];
+  stealPctMean: number | null;
+  stealPctMax: number | null;
+  ioPctMean: number | null;
+  ioPctMax: number | null;
+  memoryPctMean: number | null;
+  memoryPctMax: number | null;
+  /** Stretches of seconds (3 or more) when one of them stayed at or over its mark (steal 50 %, I/O 50 %, memory 25 %). */
+  stalls: { resource: string; fromSecond: number; toSecond: number; meanPct: number }[];
+  /** Set when the machine stalled: whatever the SUT did in those seconds, the machine took time from it. */
   warning: string | null;
 }
 
@@ -119,7 +136,13 @@ export interface RunRecord {
     overall: SeriesPoint[];
   };
   /** What the scenario measured beyond thresholds; each null when the scenario did not ask. */
-  analysis: { breakpoint: BreakpointResult | null; recovery: RecoveryResult | null; drift: DriftResult | null };
+  analysis: {
+    breakpoint: BreakpointResult | null;
+    recovery: RecoveryResult | null;
+    drift: DriftResult | null;
+    /** An experiment that bounds the primary's statements: each second's oldest running statement (ms) and how many ran. */
+    database?: { target: 'postgres-primary'; seconds: { t: number; longestMs: number; active: number }[] };
+  };
   /** The warm-up before the measured run: kept, never judged. Null when the scenario has none. */
   warmup: { durationMs: number; rate: number; iterations: number; requests: number; failedRequests: number; p95Ms: number | null } | null;
   server: ServerSeries[];
@@ -127,6 +150,55 @@ export interface RunRecord {
   invariants: { operations: Record<Operation['type'], Record<Outcome, number>>; results: InvariantResult[] } | null;
   generator: GeneratorHealth | null;
   verdict: { ok: boolean; exitCode: number; reasons: string[]; checks: VerdictCheck[] } | null;
+  /** A canary run's rollout: the decision journal and the outcome; absent on other runs. */
+  canary?: CanaryRecord;
+}
+
+/** One canary analysis as the record keeps it (canary/analysis.ts produces it). */
+export interface CanaryAnalysisRecord {
+  phase: 'successful' | 'inconclusive' | 'failed';
+  /** Seconds of the run the analysis covered, [from, to). */
+  window: { from: number; to: number };
+  thresholds: { name: string; expression: string; target: string; observed: number | null; ok: boolean | null }[];
+  comparison: {
+    verdict: 'pass' | 'marginal' | 'fail';
+    score: { score: number; groups: { group: string; score: number; weight: number }[]; zeroedBy: string | null };
+    metrics: {
+      name: string;
+      group: string;
+      classification: 'pass' | 'high' | 'low' | 'nodata';
+      critical: boolean;
+      mustHaveData: boolean;
+      ratio: number | null;
+      test: { u: number; z: number; pValue: number; estimate: number; lower: number; upper: number; confidence: number; n: { experiment: number; control: number } } | null;
+      reason: string;
+    }[];
+  } | null;
+  reason: string;
+}
+
+/** One line of a canary's decision journal (seconds on the load's clock). */
+export interface CanaryJournalEntry {
+  t: number;
+  kind: 'start' | 'weight' | 'analysis' | 'rollback' | 'promote';
+  /** The candidate's share (%) at that moment. */
+  weight: number;
+  step?: number;
+  analysis?: CanaryAnalysisRecord;
+  decision?: 'continue' | 'rollback';
+  reason?: string;
+}
+
+export interface CanaryRecord {
+  service: string;
+  baseline: string;
+  /** A flag rollout's candidate is the flag's "on" arm: version `<flag>=on`, and `flag` set. */
+  candidate: { version: string; variant: string | null; flag?: string };
+  /** What the plan expects: a promotion, or (for a deliberately regressed candidate) a rollback. */
+  expect: 'promote' | 'rollback';
+  outcome: 'running' | 'promoted' | 'rolled-back';
+  reason: string;
+  journal: CanaryJournalEntry[];
 }
 
 /**

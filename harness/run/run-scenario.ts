@@ -25,7 +25,7 @@ import { checkInvariants, History, invariantChecks } from '../verdict/invariants
 import type { RunExtension } from './extension.ts';
 import type { ComponentControls } from '../controls.ts';
 import { readState } from '../state.ts';
-import type { Provider, RunningStack, Topology } from '../topology.ts';
+import type { InstanceLauncher, Provider, RunningStack, Topology } from '../topology.ts';
 import { evaluateThreshold } from '../verdict/evaluate.ts';
 import { parseThresholds, type Threshold } from '../verdict/thresholds.ts';
 import { BreakpointSearch, driftWindows, plateaus, recoveryWindows } from './analysis.ts';
@@ -159,7 +159,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       await validateSlos(scenario, prometheus, source);
       await settle(prometheus, progress);
     }
-    return await drive({ ...options, config }, { thresholds, plan, topology, prometheus, provider, progress, driver, controls: stack?.controls ?? null });
+    return await drive({ ...options, config }, { thresholds, plan, topology, prometheus, provider, progress, driver, controls: stack?.controls ?? null, instances: stack?.instances ?? null });
   } finally {
     if (stack) {
       progress('Tearing the stack down...');
@@ -203,7 +203,7 @@ function mergeConfig(base: ResolvedConfig, overrides: UserConfig): UserConfig {
 
 async function driveLoad(
   options: RunOptions,
-  context: { thresholds: Threshold[]; plan: Plan; topology: Topology | null; prometheus: PrometheusClient | null; provider: RunRecord['provider']; progress: (line: string) => void; driver: Driver; controls: ComponentControls | null },
+  context: { thresholds: Threshold[]; plan: Plan; topology: Topology | null; prometheus: PrometheusClient | null; provider: RunRecord['provider']; progress: (line: string) => void; driver: Driver; controls: ComponentControls | null; instances: InstanceLauncher | null },
 ): Promise<RunOutcome> {
   const { scenario, source } = options;
   const { thresholds, plan, topology, prometheus, progress } = context;
@@ -257,7 +257,7 @@ async function driveLoad(
   const iteration = iterationFor(scenario, workloadContext);
   if (options.extension?.start) {
     if (!topology) throw new RushhourError('RUSHHOUR_ERR_USAGE', `${source}: a ${options.extension.kind} run needs the stack, not --target`);
-    await options.extension.start({ topology, controls: context.controls, metrics, timeline: (event) => record.timeline.push(event), progress });
+    await options.extension.start({ topology, controls: context.controls, instances: context.instances, prometheus: context.prometheus, metrics, timeline: (event) => record.timeline.push(event), progress });
   }
   if (scenario.warmup && !abort.signal.aborted) {
     record.warmup = await warmUp(scenario.warmup, { target, iteration, signal: abort.signal, source, progress });
@@ -310,7 +310,7 @@ async function driveLoad(
     engine =
       workers > 1
         ? await runPlanInWorkers({ target, plan, metrics, signal: abort.signal, gracefulStopMs, onSecond, workers, workload: { module: options.module!, source, context: workloadContext } })
-        : await runPlan({ target, plan, metrics, iteration, signal: abort.signal, gracefulStopMs, onSecond });
+        : await runPlan({ target, plan, metrics, iteration, signal: abort.signal, gracefulStopMs, onSecond, tagVersions: options.extension?.kind === 'canary' ? (options.extension.versionHeader ?? 'x-upstream-version') : undefined });
   }
   options.signal?.removeEventListener('abort', onOuterAbort);
   metrics.flushBefore(Number.MAX_SAFE_INTEGER);
@@ -369,7 +369,10 @@ async function driveLoad(
     ...failed.map((check) => `${check.kind} ${check.name}: ${check.expression} (observed ${check.observed ?? 'no data'}, target ${check.target}${check.note ? `; ${check.note}` : ''})`),
   ];
   // Lost or corrupted data outranks a slow run: 100 before 99.
-  const exitCode = interrupted ? ExitCode.interrupted : invariantsViolated ? ExitCode.invariantViolated : failed.length || abortedBy ? ExitCode.thresholdsFailed : ExitCode.passed;
+  // A canary rolled back against its plan's expectation outranks a slow run (a rollback is a
+  // decision); one promoted where a rollback was expected is a failed check like any other.
+  const canaryMissed = failed.some((check) => check.kind === 'canary' && check.observed === 0);
+  const exitCode = interrupted ? ExitCode.interrupted : invariantsViolated ? ExitCode.invariantViolated : canaryMissed ? ExitCode.canaryRolledBack : failed.length || abortedBy ? ExitCode.thresholdsFailed : ExitCode.passed;
   record.verdict = { ok: exitCode === ExitCode.passed, exitCode, reasons, checks };
   // A breakpoint search that found its break finished its job: that stop is not an abort.
   record.status = interrupted ? 'interrupted' : abortedBy ? 'aborted' : 'finished';

@@ -63,7 +63,7 @@ export function timelineOf(record: RunRecord): TimelineModel {
 }
 
 /** Seconds 0..n-1 and, per series, the value at each second (`missing` where the run had none). */
-function columns<P extends { t: number }>(points: readonly P[], pick: Record<string, (p: P) => number>, missing: number | null = null): { x: number[]; series: ChartSeries[] } {
+function columns<P extends { t: number }>(points: readonly P[], pick: Record<string, (p: P) => number | null>, missing: number | null = null): { x: number[]; series: ChartSeries[] } {
   const byT = new Map(points.map((p) => [p.t, p]));
   const last = points.reduce((max, p) => Math.max(max, p.t), -1);
   const x = Array.from({ length: last + 1 }, (_, t) => t);
@@ -71,7 +71,8 @@ function columns<P extends { t: number }>(points: readonly P[], pick: Record<str
     label,
     values: x.map((t) => {
       const p = byT.get(t);
-      return p === undefined ? missing : round(get(p));
+      const value = p === undefined ? null : get(p);
+      return value === null ? missing : round(value);
     }),
   }));
   return { x, series };
@@ -138,6 +139,29 @@ export function buildReportModel(record: RunRecord): ReportModel {
       kind: 'time',
       ...columns(record.generator.cpu, { 'generator CPU (cores)': (p) => p.cores }),
       caption: 'CPU the load generator used per second, in cores: near 1 per thread means the generator, not the system, may have been the limit.',
+    });
+  }
+  const host = record.generator?.host;
+  if (host && host.series.length > 0) {
+    charts.push({
+      id: 'machine-stalls',
+      title: 'Machine: time lost',
+      unit: '% of each second',
+      kind: 'time',
+      ...columns(host.series, { 'CPU steal': (p) => p.stealPct, 'I/O stall': (p) => p.ioPct, 'memory stall': (p) => p.memoryPct }),
+      caption: 'Time the machine took from everything on it: CPU the hypervisor gave to others (steal), and time a task waited on the disk or on reclaimed memory (Linux PSI "some"). A slow second here is a slow second for the SUT too.',
+    });
+  }
+  const database = record.analysis.database;
+  if (database && database.seconds.length > 0) {
+    charts.push({
+      id: 'database-statements',
+      title: 'Database: oldest running statement',
+      unit: 's',
+      kind: 'time',
+      // An unsampled second is a gap (null), not a zero.
+      ...columns(database.seconds, { 'oldest statement on the primary (s)': (p) => p.longestMs / 1_000 }),
+      caption: 'Age of the oldest statement running on the primary, sampled by the harness from pg_stat_activity once a second (the bound the experiment judges it by is in the checks above). Runaway work the database does not bound climbs here one second a second.',
     });
   }
   const curves = Object.entries(record.client.endpoints).filter(([, e]) => e.distribution && e.distribution.length > 1);

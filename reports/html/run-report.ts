@@ -1,4 +1,4 @@
-import type { RunRecord, VerdictCheck } from '../../harness/index.ts';
+import type { HostHealth, RunRecord, VerdictCheck } from '../../harness/index.ts';
 import { buildReportModel, timelineOf } from './chart-model.ts';
 import { esc, fmtMs, fmtNumber, page, resultCell } from './page.ts';
 
@@ -64,6 +64,27 @@ function timelineTable(record: RunRecord): string {
   return `${faults}<table id="timeline-table"><caption>The run's timeline; numbered marks are drawn on the charts.</caption><thead><tr><th scope="col" class="num">t</th><th scope="col">kind</th><th scope="col">mark</th><th scope="col">event</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** The canary's decision journal: each step's weight, its analysis (thresholds, per-metric comparison, score) and the decision. */
+function canarySection(record: RunRecord): string {
+  const canary = record.canary;
+  if (!canary) return '';
+  const outcome = canary.outcome === 'promoted' ? '✓ promoted' : canary.outcome === 'rolled-back' ? '↩ rolled back' : canary.outcome;
+  const rows = canary.journal.map((entry) => {
+    const a = entry.analysis;
+    const detail = a
+      ? [
+          ...a.thresholds.map((t) => `${t.ok === null ? '? ' : t.ok ? '✓ ' : '✗ '}${t.name}: ${t.observed ?? 'no data'} (${t.target})`),
+          ...(a.comparison
+            ? [`score ${a.comparison.score.score} → ${a.comparison.verdict}${a.comparison.score.zeroedBy ? ` (${a.comparison.score.zeroedBy})` : ''}`, ...a.comparison.metrics.map((m) => `${m.name}: ${m.classification.toUpperCase()}${m.test ? ` — n ${m.test.n.experiment}/${m.test.n.control}, shift ${fmtNumber(m.test.estimate, 1)} [${fmtNumber(m.test.lower, 1)}, ${fmtNumber(m.test.upper, 1)}], p ${m.test.pValue.toPrecision(2)}` : ''}${m.ratio !== null ? `, ratio ${m.ratio.toFixed(2)}` : ''}`)]
+            : []),
+        ]
+      : [entry.reason ?? ''];
+    const ok = a ? a.phase === 'successful' : entry.kind === 'rollback' ? false : entry.kind === 'promote' ? true : null;
+    return `<tr class="${ok === false ? 'fail' : ''}" data-kind="${esc(entry.kind)}"><td class="num">${fmtNumber(entry.t, 0)} s</td><td>${esc(entry.kind)}</td><td class="num">${fmtNumber(entry.weight, 0)} %</td>${a ? `<td>${esc(a.phase)} (${fmtNumber(a.window.from, 0)}–${fmtNumber(a.window.to, 0)} s)</td>` : '<td></td>'}<td>${detail.map((line) => esc(line)).join('<br>')}</td><td>${esc(entry.decision ?? '')}</td></tr>`;
+  });
+  return `<section id="canary"><h2>Canary: decision journal</h2><p><strong>${esc(outcome)}</strong> — ${esc(canary.reason)}. Candidate ${esc(canary.candidate.version)}${canary.candidate.variant ? ` (${esc(canary.candidate.variant)})` : ''} beside baseline ${esc(canary.baseline)} of ${esc(canary.service)}; the plan expects ${esc(canary.expect === 'promote' ? 'a promotion' : 'a rollback')}.</p><table id="canary-journal"><caption>Each step of the rollout: the candidate's weight, what the analysis measured (thresholds by Prometheus; Mann–Whitney per metric against the baseline) and the decision.</caption><thead><tr><th scope="col" class="num">t</th><th scope="col">step</th><th scope="col" class="num">weight</th><th scope="col">analysis</th><th scope="col">measured</th><th scope="col">decision</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+}
+
 function analysisSection(record: RunRecord): string {
   const parts: string[] = [];
   const { breakpoint, recovery, drift } = record.analysis ?? { breakpoint: null, recovery: null, drift: null };
@@ -97,7 +118,15 @@ function generatorSection(record: RunRecord): string {
   const g = record.generator;
   if (!g) return '<p>No generator health was recorded (the load ran outside rushhour, or the run ended early).</p>';
   const warning = g.warning ? `<p class="warning" role="note">⚠ ${esc(g.warning)}</p>` : '';
-  return `${warning}<dl class="facts"><dt>CPU, peak</dt><dd>${g.cpuCoresMax.toFixed(2)} cores (${g.workers} thread${g.workers === 1 ? '' : 's'})</dd><dt>event-loop lag</dt><dd>p99 ${fmtMs(g.eventLoopLagMsP99)}, max ${fmtMs(g.eventLoopLagMsMax)}</dd><dt>dropped iterations</dt><dd>${fmtNumber(g.droppedIterations)}</dd></dl>`;
+  return `${warning}<dl class="facts"><dt>CPU, peak</dt><dd>${g.cpuCoresMax.toFixed(2)} cores (${g.workers} thread${g.workers === 1 ? '' : 's'})</dd><dt>event-loop lag</dt><dd>p99 ${fmtMs(g.eventLoopLagMsP99)}, max ${fmtMs(g.eventLoopLagMsMax)}</dd><dt>dropped iterations</dt><dd>${fmtNumber(g.droppedIterations)}</dd>${hostFacts(g.host)}</dl>`;
+}
+
+/** The machine's lost time, as the generator measured it beside its own health. */
+function hostFacts(host: HostHealth | null | undefined): string {
+  if (!host || host.series.length === 0) return '';
+  const pct = (value: number | null) => (value === null ? 'not measured' : `${value.toFixed(0)} %`);
+  const stalls = host.stalls.length ? host.stalls.map((s) => `${esc(s.resource)} ${s.meanPct.toFixed(0)} % over ${s.fromSecond}–${s.toSecond} s`).join('; ') : 'none';
+  return `<dt>machine: CPU steal</dt><dd>mean ${pct(host.stealPctMean)}, max ${pct(host.stealPctMax)} of a second</dd><dt>machine: stall pressure</dt><dd>I/O max ${pct(host.ioPctMax)}, memory max ${pct(host.memoryPctMax)} of a second</dd><dt>machine stalls</dt><dd>${stalls}</dd>`;
 }
 
 function environmentSection(record: RunRecord): string {
@@ -123,9 +152,10 @@ export function renderRunReport(record: RunRecord): string {
 <h1>${esc(record.kind)} run: ${esc(record.name)}</h1>
 <p class="sub">${esc(record.description)} · run <code>${esc(record.id)}</code> · started ${esc(record.startedAt)} · ${seconds.toFixed(1)} s · ${esc(record.provider)} · ${esc(record.driver)} · scale ${record.scale}</p>
 ${verdictBanner(record)}
-<nav aria-label="sections"><a href="#checks">Checks</a><a href="#charts">Charts</a><a href="#endpoints">Endpoints</a><a href="#timeline">Timeline</a><a href="#analysis">Analysis</a><a href="#generator">Generator</a><a href="#environment">Environment</a></nav>
+<nav aria-label="sections"><a href="#checks">Checks</a>${record.canary ? '<a href="#canary">Canary</a>' : ''}<a href="#charts">Charts</a><a href="#endpoints">Endpoints</a><a href="#timeline">Timeline</a><a href="#analysis">Analysis</a><a href="#generator">Generator</a><a href="#environment">Environment</a></nav>
 </header>
 <section id="checks"><h2>Checks</h2>${checksTable(record.verdict?.checks ?? [])}</section>
+${canarySection(record)}
 <section id="charts"><h2>Over time</h2>
 <p>${fmtNumber(c.requests)} requests (${fmtNumber(c.failedRequests)} failed), ${fmtNumber(c.iterations)} iterations, ${fmtNumber(c.dropped)} dropped, up to ${fmtNumber(c.maxVUsUsed)} VUs. Stages are dashed lines, fault windows are hatched, canary steps and decisions are numbered marks (see the timeline). Drag across a chart to zoom; double-click to reset.</p>
 <div class="charts">

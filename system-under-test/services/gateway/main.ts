@@ -1,16 +1,18 @@
 // gateway: the single entry point. Routes /v1/routes/* and /v1/drivers/* to matching and
 // /v1/bookings*, /v1/payments/* to booking over keep-alive pools, weighted per member
-// (baseline / canary), around dead members. Weights change at runtime on a separate admin port
-// that requires the stack's bearer token.
+// (baseline / canary), around dead members, and draws per-endpoint feature flags. Weights and
+// flags change at runtime on a separate admin port that requires the stack's bearer token.
 import http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { createApp, onShutdown, validate, type ReadyReport } from '../lib/app.ts';
-import { common, integer, readEnv } from '../lib/env.ts';
+import { common, flag, integer, readEnv } from '../lib/env.ts';
 import { HttpError } from '../lib/errors.ts';
 import { createLogger } from '../lib/log.ts';
 import { createMetrics } from '../lib/metrics.ts';
-import { startHealthChecks, UpstreamGroup, type Member } from './upstreams.ts';
+import { Counter } from 'prom-client';
+import { FLAG_HEADER, FlagTable } from './flags.ts';
+import { probeHealth, startHealthChecks, UpstreamGroup, type Member } from './upstreams.ts';
 
 const memberSchema = z.strictObject({ name: z.string().min(1), url: z.url(), weight: z.number().min(0).max(1_000), version: z.string().min(1) });
 const env = readEnv({
@@ -26,10 +28,16 @@ const env = readEnv({
     .pipe(z.strictObject({ matching: z.array(memberSchema).min(1), booking: z.array(memberSchema).min(1) })),
   UPSTREAM_TIMEOUT_MS: integer(100, 600_000).default(10_000),
   HEALTH_INTERVAL_MS: integer(100, 60_000).default(1_000),
+  // false is a deliberately weakened setting (chaos proves instance-crash can fail with it): a
+  // refused connection is answered 503 at once and the member stays in rotation until the
+  // active health checks take it out.
+  RETRY_REFUSED: flag.default(true),
 });
 
 const log = createLogger({ service: env.SERVICE_NAME, instance: env.INSTANCE_NAME, version: env.VERSION });
 const metrics = createMetrics(env.SERVICE_NAME, env.VERSION);
+const flags = new FlagTable();
+const flagRequests = new Counter({ name: 'feature_flag_requests_total', help: 'Requests under a feature-flag override, by flag and arm', labelNames: ['flag', 'arm', 'status_code'], registers: [metrics.registry] });
 const groups = { matching: new UpstreamGroup('matching', env.UPSTREAMS.matching), booking: new UpstreamGroup('booking', env.UPSTREAMS.booking) };
 
 /** Path templates for metric labels, so ids never become label values. */
@@ -73,12 +81,17 @@ async function proxy(req: http.IncomingMessage, res: http.ServerResponse, group:
   const headers: http.OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(req.headers)) if (!hopByHop.has(name) && value !== undefined) headers[name] = value;
   headers['content-length'] = String(body.length);
+  // The arm is the gateway's to draw: a client's own x-feature-flag never reaches a service.
+  delete headers[FLAG_HEADER];
+  const arm = res.getHeader(FLAG_HEADER);
+  if (arm !== undefined) headers[FLAG_HEADER] = String(arm);
 
   let member = group.pick();
-  for (let attempt = 0; attempt < 2; attempt++) {
+  for (let attempt = 0; attempt < (env.RETRY_REFUSED ? 2 : 1); attempt++) {
     if (!member) return errorBody(res, 503, 'NO_HEALTHY_UPSTREAM', `no healthy ${group.name} instance`, { 'Retry-After': '1' });
     const outcome = await forward(req, res, group, member, headers, body);
     if (outcome !== 'not-connected') return;
+    if (!env.RETRY_REFUSED) break;
     group.markFailed(member, log, 'connection refused');
     member = group.pick(member);
   }
@@ -93,6 +106,8 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, group: Ups
       const out: http.OutgoingHttpHeaders = {};
       for (const [name, value] of Object.entries(answer.headers)) if (!hopByHop.has(name) && value !== undefined) out[name] = value;
       out['x-upstream'] = member.name;
+      // The version that served the answer: how a load generator splits a canary's samples.
+      out['x-upstream-version'] = member.version;
       res.writeHead(answer.statusCode ?? 502, out);
       answer.pipe(res);
       answer.once('end', () => resolve('done'));
@@ -123,6 +138,12 @@ const publicServer = http.createServer((req, res) => {
     metrics.httpTotal.inc(labels);
   });
   if (!entry) return errorBody(res, 404, 'NOT_FOUND', `no route for ${path}`);
+  const flagged = flags.decide(entry.template);
+  if (flagged) {
+    // Set before any answer is written, so even the gateway's own errors say which arm they were.
+    res.setHeader(FLAG_HEADER, `${flagged.flag}=${flagged.arm}`);
+    res.once('finish', () => flagRequests.inc({ flag: flagged.flag, arm: flagged.arm, status_code: String(res.statusCode) }));
+  }
   proxy(req, res, groups[entry.group]).catch((error: Error) => {
     log.error('proxy failed', { error: error.message });
     errorBody(res, 502, 'UPSTREAM_ERROR', 'proxy failed');
@@ -164,6 +185,58 @@ admin.put('/admin/upstreams/:group/weights', async (request) => {
   }
   log.info('weights changed', { group: group.name, weights });
   return { status: 200, body: { group: group.name, members: group.describe() } };
+});
+
+// A canary's candidate joins its group at runtime (weight 0 until the rollout sets one), and
+// leaves it on rollback. It must answer /health first.
+admin.put('/admin/upstreams/:group/members/:name', async (request) => {
+  authorise(request.headers.authorization);
+  const group = groups[request.params.group as keyof typeof groups];
+  if (!group) throw new HttpError(404, 'UNKNOWN_GROUP', `no upstream group ${request.params.group}`);
+  const spec = validate(z.strictObject({ url: z.url({ protocol: /^https?$/ }), version: z.string().min(1).max(64), weight: z.number().min(0).max(1_000).default(0) }), request.body);
+  const name = request.params.name!;
+  if (!(await probeHealth(spec.url, 2_000))) throw new HttpError(409, 'MEMBER_UNHEALTHY', `${name} at ${spec.url} did not answer /health`);
+  group.upsertMember({ name, ...spec }, true);
+  log.info('member added', { group: group.name, member: name, version: spec.version, weight: spec.weight });
+  return { status: 200, body: { group: group.name, members: group.describe() } };
+});
+admin.delete('/admin/upstreams/:group/members/:name', async (request) => {
+  authorise(request.headers.authorization);
+  const group = groups[request.params.group as keyof typeof groups];
+  if (!group) throw new HttpError(404, 'UNKNOWN_GROUP', `no upstream group ${request.params.group}`);
+  try {
+    group.removeMember(request.params.name!);
+  } catch (error) {
+    const message = (error as Error).message;
+    throw message.startsWith('unknown member') ? new HttpError(404, 'UNKNOWN_MEMBER', message) : new HttpError(409, 'LAST_WEIGHTED_MEMBER', message);
+  }
+  log.info('member removed', { group: group.name, member: request.params.name });
+  return { status: 200, body: { group: group.name, members: group.describe() } };
+});
+
+// Feature flags: per endpoint, a share of requests on (see flags.ts). No override: the service decides.
+admin.get('/admin/flags', async (request) => {
+  authorise(request.headers.authorization);
+  return { status: 200, body: { flags: flags.list() } };
+});
+const knownFlag = (name: string) => {
+  if (!flags.has(name)) throw new HttpError(404, 'UNKNOWN_FLAG', `no flag ${name} (flags: ${flags.list().map((f) => f.name).join(', ')})`);
+  return name;
+};
+admin.put('/admin/flags/:name', async (request) => {
+  authorise(request.headers.authorization);
+  const name = knownFlag(request.params.name!);
+  const { percent } = validate(z.strictObject({ percent: z.number().min(0).max(100) }), request.body);
+  flags.set(name, percent);
+  log.info('flag set', { flag: name, percent });
+  return { status: 200, body: { flags: flags.list() } };
+});
+admin.delete('/admin/flags/:name', async (request) => {
+  authorise(request.headers.authorization);
+  const name = knownFlag(request.params.name!);
+  flags.clear(name);
+  log.info('flag override dropped', { flag: name });
+  return { status: 200, body: { flags: flags.list() } };
 });
 
 await new Promise<void>((resolve) => publicServer.listen(env.PORT, env.HOST, resolve));

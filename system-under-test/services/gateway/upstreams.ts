@@ -57,6 +57,27 @@ export class UpstreamGroup {
     });
   }
 
+  /**
+   * Adds a member (a canary candidate), or replaces one of the same name. It joins as healthy
+   * only if `healthy` says so (the caller probed it): traffic never reaches an instance nobody
+   * has seen answer.
+   */
+  upsertMember(spec: MemberSpec, healthy: boolean): Member {
+    const member: Member = { ...spec, healthy, consecutiveFailures: 0 };
+    const index = this.members.findIndex((m) => m.name === spec.name);
+    if (index >= 0) this.members[index] = member;
+    else this.members.push(member);
+    return member;
+  }
+
+  /** Removes a member; refused when no other member has a weight above 0 (nobody would serve). */
+  removeMember(name: string): void {
+    const index = this.members.findIndex((m) => m.name === name);
+    if (index < 0) throw new Error(`unknown member of ${this.name}: ${name}`);
+    if (!this.members.some((m, i) => i !== index && m.weight > 0)) throw new Error(`removing ${name} would leave ${this.name} without a weighted member`);
+    this.members.splice(index, 1);
+  }
+
   markFailed(member: Member, log: Logger, reason: string): void {
     member.consecutiveFailures = UNHEALTHY_AFTER;
     if (member.healthy) log.warn('upstream member down', { group: this.name, member: member.name, reason });
@@ -68,17 +89,21 @@ export class UpstreamGroup {
   }
 }
 
+/** One GET /health, true on 200 within `timeoutMs`. */
+export async function probeHealth(url: string, timeoutMs: number): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
 /** Active health checks: GET /health on every member each interval, with a short timeout. */
 export function startHealthChecks(groups: readonly UpstreamGroup[], log: Logger, intervalMs = 1_000): () => void {
   const probe = async (group: UpstreamGroup, member: Member) => {
-    let ok = false;
-    try {
-      const response = await fetch(`${member.url}/health`, { signal: AbortSignal.timeout(Math.min(800, intervalMs)) });
-      ok = response.status === 200;
-      await response.body?.cancel();
-    } catch {
-      ok = false;
-    }
+    const ok = await probeHealth(member.url, Math.min(800, intervalMs));
     if (ok) {
       if (!member.healthy) log.info('upstream member up', { group: group.name, member: member.name });
       member.healthy = true;

@@ -193,6 +193,7 @@ export function createApp(options: { metrics: Metrics; log: Logger; ready: () =>
     get: (template: string, handler: Handler) => add('GET', template, handler),
     post: (template: string, handler: Handler) => add('POST', template, handler),
     put: (template: string, handler: Handler) => add('PUT', template, handler),
+    delete: (template: string, handler: Handler) => add('DELETE', template, handler),
     listen: (port: number, host = '127.0.0.1') => new Promise<void>((resolve) => server.listen(port, host, resolve)),
   };
 }

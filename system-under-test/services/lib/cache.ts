@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
+import { shed } from './errors.ts';
 import type { Logger } from './log.ts';
 
 /**
@@ -10,9 +11,15 @@ import type { Logger } from './log.ts';
 export class Cache {
   readonly redis: Redis;
   #requests: Counter<'result'>;
+  #fallback: boolean;
 
-  constructor(url: string, requests: Counter<'result'>, log: Logger) {
+  /**
+   * `fallback: false` is a deliberately weakened setting (chaos experiments prove they can fail
+   * with it): a cache error fails the request instead of reading through to the database.
+   */
+  constructor(url: string, requests: Counter<'result'>, log: Logger, options: { fallback?: boolean } = {}) {
     this.#requests = requests;
+    this.#fallback = options.fallback ?? true;
     this.redis = new Redis(url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -31,16 +38,18 @@ export class Cache {
     });
   }
 
-  /** A cache read: the value, or null on miss and on any error (counted as `error`). */
+  /** A cache read: the value, or null on miss and on any error (counted as `error`), unless fallback is off. */
   async get(key: string): Promise<string | null> {
+    let value: string | null;
     try {
-      const value = await this.redis.get(key);
-      this.#requests.inc({ result: value === null ? 'miss' : 'hit' });
-      return value;
+      value = await this.redis.get(key);
     } catch {
       this.#requests.inc({ result: 'error' });
+      if (!this.#fallback) throw shed('CACHE_UNAVAILABLE', 'the cache is unavailable');
       return null;
     }
+    this.#requests.inc({ result: value === null ? 'miss' : 'hit' });
+    return value;
   }
 
   /** Best effort: a failed write only means the next read misses. */

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { shed } from './errors.ts';
+import { HttpError, shed } from './errors.ts';
 import type { Logger } from './log.ts';
 import type { DbMetrics } from './metrics.ts';
 
@@ -9,8 +9,16 @@ export interface PoolSettings {
   max: number;
   connectionTimeoutMs: number;
   statementTimeoutMs: number;
+  /** Client-side: how long to wait for any answer (0: forever). */
+  queryTimeoutMs: number;
   maxWaiting: number;
 }
+
+/**
+ * A connection that failed below SQL (no SQLSTATE: reset, closed, or a query that never got an
+ * answer) cannot be trusted with the next request: its reply may still arrive, out of turn.
+ */
+const connectionBroken = (error: unknown) => !(error instanceof HttpError) && !/^[0-9A-Z]{5}$/.test(String((error as { code?: unknown })?.code ?? ''));
 
 /**
  * One pg.Pool per database target, with explicit size, connect timeout and statement_timeout.
@@ -32,6 +40,9 @@ export class Database {
       max: settings.max,
       connectionTimeoutMillis: settings.connectionTimeoutMs,
       statement_timeout: settings.statementTimeoutMs,
+      // statement_timeout is the server's and cannot fire for a query the server never got (a
+      // partition that drops packets): without this the request, and its connection, wait forever.
+      ...(settings.queryTimeoutMs > 0 ? { query_timeout: settings.queryTimeoutMs } : {}),
       idleTimeoutMillis: 30_000,
       application_name: applicationName,
     });
@@ -76,7 +87,14 @@ export class Database {
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      if (client) await client.query('ROLLBACK').catch(() => {});
+      if (client && connectionBroken(error)) {
+        // No ROLLBACK on a dead line (it would wait as long again): dropping the connection ends
+        // the transaction on the server.
+        client.release(error as Error);
+        client = undefined;
+      } else if (client) {
+        await client.query('ROLLBACK').catch(() => {});
+      }
       throw error;
     } finally {
       client?.release();

@@ -29,8 +29,11 @@ export const common = {
 
 export const poolEnv = {
   POOL_MAX: integer(1, 200).default(10),
-  POOL_CONNECTION_TIMEOUT_MS: integer(50, 60_000).default(1_000),
+  // 0: wait for a connection without limit (pg.Pool's default; a weakened setting for chaos).
+  POOL_CONNECTION_TIMEOUT_MS: integer(0, 60_000).default(1_000),
   STATEMENT_TIMEOUT_MS: integer(50, 600_000).default(5_000),
+  // The client gives up on an answer after this (0: never; a weakened setting for chaos).
+  QUERY_TIMEOUT_MS: integer(0, 600_000).default(6_000),
   POOL_MAX_WAITING: integer(0, 10_000).default(50),
 };
 
@@ -44,6 +47,6 @@ export function readEnv<S extends z.ZodRawShape>(shape: S): Readonly<z.output<z.
   return Object.freeze(parsed.data);
 }
 
-export function poolSettings(env: { POOL_MAX: number; POOL_CONNECTION_TIMEOUT_MS: number; STATEMENT_TIMEOUT_MS: number; POOL_MAX_WAITING: number }) {
-  return { max: env.POOL_MAX, connectionTimeoutMs: env.POOL_CONNECTION_TIMEOUT_MS, statementTimeoutMs: env.STATEMENT_TIMEOUT_MS, maxWaiting: env.POOL_MAX_WAITING };
+export function poolSettings(env: { POOL_MAX: number; POOL_CONNECTION_TIMEOUT_MS: number; STATEMENT_TIMEOUT_MS: number; QUERY_TIMEOUT_MS: number; POOL_MAX_WAITING: number }) {
+  return { max: env.POOL_MAX, connectionTimeoutMs: env.POOL_CONNECTION_TIMEOUT_MS, statementTimeoutMs: env.STATEMENT_TIMEOUT_MS, queryTimeoutMs: env.QUERY_TIMEOUT_MS, maxWaiting: env.POOL_MAX_WAITING };
 }

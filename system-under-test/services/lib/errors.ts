@@ -25,6 +25,7 @@ export function classify(error: unknown): HttpError {
   const message = err?.message ?? String(error);
   if (message.includes('timeout exceeded when trying to connect')) return shed('DB_POOL_TIMEOUT', 'no database connection became free in time');
   if (err?.code === '57014') return shed('DB_STATEMENT_TIMEOUT', 'the database query took too long');
+  if (message === 'Query read timeout') return shed('DB_QUERY_TIMEOUT', 'the database did not answer in time');
   if (err?.code === '25006') return shed('DB_READ_ONLY', 'the database is read-only');
   if (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003'].includes(err?.code ?? '') ||

@@ -60,9 +60,14 @@ export class ReadRouter {
     this.gauges.lag.set(Number.isFinite(this.#lagSeconds) ? this.#lagSeconds : 1e6);
   }
 
-  /** Where the next read goes. */
-  target(): 'primary' | 'replica' {
-    return this.options.enabled && this.#replicaUp && this.#lagSeconds < this.options.maxLagSeconds ? 'replica' : 'primary';
+  /**
+   * Where the next read goes. `flag` is the gateway's per-request read-routing flag: on routes
+   * as read routing does even where the service's own setting is off, off keeps the read on the
+   * primary; without one, the setting decides.
+   */
+  target(flag?: boolean): 'primary' | 'replica' {
+    const enabled = flag ?? this.options.enabled;
+    return enabled && this.#replicaUp && this.#lagSeconds < this.options.maxLagSeconds ? 'replica' : 'primary';
   }
 
   /** A read failed on the replica: stop using it until the next successful measurement. */

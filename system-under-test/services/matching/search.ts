@@ -90,11 +90,17 @@ const formatMoney = (minor: number, currency: string) => {
   return `${currency} ${(minor / 10 ** digits).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
 };
 
+/** How a search ranks: `v1` the original score; `v2` also prefers routes with seats to spare. */
+export type Scoring = 'v1' | 'v2';
+
 /**
- * Exact filter and ranking. The score blends distance to the pickup stop (40 %), closeness to
+ * Exact filter and ranking. v1's score blends distance to the pickup stop (40 %), closeness to
  * the requested time (30 %), price relative to the other matches (15 %) and driver rating (15 %).
+ * v2 (the canary's candidate) takes 10 % from distance and 5 % from rating for seat headroom:
+ * a route left with one seat after this booking is likelier to be gone before the rider books,
+ * so two seats to spare or more score full marks, none scores zero.
  */
-export function rank(candidates: readonly Candidate[], params: SearchParams): Result[] {
+export function rank(candidates: readonly Candidate[], params: SearchParams, scoring: Scoring = 'v1'): Result[] {
   const best = new Map<number, { candidate: Candidate; distanceM: number; deltaMs: number }>();
   for (const candidate of candidates) {
     if (candidate.seatsAvailable < params.seats) continue;
@@ -115,7 +121,12 @@ export function rank(candidates: readonly Candidate[], params: SearchParams): Re
       const timeScore = 1 - Math.abs(deltaMs) / WINDOW_MS;
       const priceScore = priceSpan > 0 ? 1 - (candidate.priceMinor - minPrice) / priceSpan : 1;
       const ratingScore = Math.min(1, Math.max(0, (candidate.rating - 1) / 4));
-      const score = 0.4 * distanceScore + 0.3 * timeScore + 0.15 * priceScore + 0.15 * ratingScore;
+      const spare = candidate.seatsAvailable - params.seats;
+      const headroomScore = Math.min(1, spare / 2);
+      const score =
+        scoring === 'v1'
+          ? 0.4 * distanceScore + 0.3 * timeScore + 0.15 * priceScore + 0.15 * ratingScore
+          : 0.3 * distanceScore + 0.3 * timeScore + 0.15 * priceScore + 0.1 * ratingScore + 0.15 * headroomScore;
       const minutes = Math.round(Math.abs(deltaMs) / 60_000);
       const when = minutes === 0 ? 'at the requested time' : `${minutes} min ${deltaMs < 0 ? 'before' : 'after'} the requested time`;
       return {
@@ -126,7 +137,7 @@ export function rank(candidates: readonly Candidate[], params: SearchParams): Re
         priceMinor: candidate.priceMinor,
         distanceM: Math.round(distanceM),
         score: Math.round(score * 1000) / 1000,
-        explanation: `pickup ${Math.round(distanceM)} m away, leaves ${when}, driver rated ${candidate.rating.toFixed(1)}, fare ${formatMoney(candidate.priceMinor, candidate.currency)}`,
+        explanation: `pickup ${Math.round(distanceM)} m away, leaves ${when}, driver rated ${candidate.rating.toFixed(1)}, fare ${formatMoney(candidate.priceMinor, candidate.currency)}${scoring === 'v2' ? `, ${spare} seat${spare === 1 ? '' : 's'} to spare` : ''}`,
       };
     })
     .sort((a, b) => b.score - a.score || a.distanceM - b.distanceM || a.routeId - b.routeId)
