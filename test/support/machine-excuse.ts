@@ -17,9 +17,10 @@ const TIMING_CHECK = /^(http_req_duration|iteration_duration)(\{|$)|^server p\d+
 export const isTimingCheck = (check: VerdictCheck) => (check.kind === 'threshold' || check.kind === 'slo') && TIMING_CHECK.test(check.name);
 
 /**
- * A quarter of the CPU given away, on average over the run. The harness's own stall mark is
- * half (host-health.ts); a quarter is where this suite's short runs were first seen missing a
- * 500 ms p95 in CI (at 43–48 % mean steal), with every error rate and invariant clean.
+ * A quarter of the CPU given away, on average over the run. CI's short runs missed a 500 ms p95
+ * at 43–48 % mean steal with every error rate and invariant clean; a quarter keeps a margin
+ * below that, and stays well above this VM's 5–15 % when idle. (The harness's own stall mark,
+ * for a stretch of seconds rather than a run's mean, is half: host-health.ts.)
  */
 export const STEAL_EXCUSE_PCT = 25;
 
